@@ -1,0 +1,356 @@
+//! A secrets file's structure: `version`, `options`, and `secrets` in map or list form,
+//! optionally found at a dotted `key` inside a larger document (a Duckalog catalog, a dbt
+//! profile). What each field of a secret means is the validator's job.
+
+use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::yaml::{self, Node, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct FileOptions {
+    pub persistent: Option<Node>,
+    pub env_files: Vec<(String, Location)>,
+}
+
+/// One secret as written: its name and its fields, not yet understood.
+#[derive(Debug, Clone)]
+pub struct SecretDef {
+    /// `None` in list form without `name:`: DuckDB's default name, `__default_<type>`.
+    pub name: Option<String>,
+    pub at: Location,
+    /// `(key, key position, value)` in file order, `name` excluded.
+    pub fields: Vec<(String, Location, Node)>,
+}
+
+impl SecretDef {
+    pub fn field(&self, key: &str) -> Option<&Node> {
+        self.fields.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub options: FileOptions,
+    pub secrets: Vec<SecretDef>,
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &["version", "options", "secrets"];
+const OPTION_KEYS: &[&str] = &["persistent", "persist", "env_file"];
+
+/// Reads the document; every structural problem is added to `problems`.
+pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagnostic>) -> Document {
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            problems.push(Diagnostic::error(file, Some(e.at), e.message));
+            return Document::default();
+        }
+    };
+    let mut document = Document::default();
+    match key.filter(|k| !k.is_empty()) {
+        Some(path) => match select(&root, path) {
+            Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
+            Err(message) => problems.push(Diagnostic::error(file, None, message)),
+        },
+        None => {
+            if root.is_null() {
+                return document;
+            }
+            let Value::Mapping(entries) = &root.value else {
+                problems.push(Diagnostic::error(
+                    file,
+                    Some(root.at),
+                    format!("the file must be a mapping with a 'secrets' key, not {}", root.kind_name()),
+                ));
+                return document;
+            };
+            for (k, v) in entries {
+                let name = k.as_str().unwrap_or_default();
+                match name {
+                    "version" => check_version(file, v, problems),
+                    "options" => document.options = read_options(file, v, problems),
+                    "secrets" => document.secrets = read_secrets(file, v, problems),
+                    // Room for anchors: `x-defaults: &s3 {...}` as in docker-compose files.
+                    _ if name.starts_with("x-") => {}
+                    _ => problems.push(unknown_key(file, k, name, TOP_LEVEL_KEYS, "top-level key")),
+                }
+            }
+            if root.get("secrets").is_none() {
+                problems.push(Diagnostic::error(
+                    file,
+                    Some(root.at),
+                    "no 'secrets' key: the file must list its secrets under 'secrets:'",
+                ));
+            }
+        }
+    }
+    document
+}
+
+/// Follows a dotted path (`duckdb.secrets`) through mappings.
+fn select<'a>(root: &'a Node, path: &str) -> Result<&'a Node, String> {
+    let mut node = root;
+    let mut walked = String::new();
+    for part in path.split('.') {
+        let next = node.get(part).ok_or_else(|| {
+            if walked.is_empty() {
+                format!("key '{path}': the document has no top-level key '{part}'")
+            } else {
+                format!("key '{path}': '{walked}' has no key '{part}'")
+            }
+        })?;
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(part);
+        node = next;
+    }
+    Ok(node)
+}
+
+fn unknown_key(file: &str, key: &Node, name: &str, allowed: &[&str], what: &str) -> Diagnostic {
+    let mut message = format!("unknown {what} '{name}'");
+    match did_you_mean(name, allowed.iter().copied()) {
+        Some(close) => message.push_str(&format!("; did you mean '{close}'?")),
+        None => message.push_str(&format!(" (allowed: {})", allowed.join(", "))),
+    }
+    Diagnostic::error(file, Some(key.at), message)
+}
+
+fn check_version(file: &str, v: &Node, problems: &mut Vec<Diagnostic>) {
+    if v.as_str().map(str::trim) != Some("1") {
+        problems.push(Diagnostic::error(file, Some(v.at), "unsupported version: only 'version: 1' exists").in_field("version"));
+    }
+}
+
+fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> FileOptions {
+    let mut options = FileOptions::default();
+    if node.is_null() {
+        return options;
+    }
+    let Value::Mapping(entries) = &node.value else {
+        problems.push(Diagnostic::error(file, Some(node.at), format!("'options' must be a mapping, not {}", node.kind_name())));
+        return options;
+    };
+    for (k, v) in entries {
+        let name = k.as_str().unwrap_or_default();
+        match name {
+            "persistent" | "persist" => {
+                if options.persistent.is_some() {
+                    problems.push(Diagnostic::error(file, Some(k.at), "'persistent' and 'persist' are the same option: give one").in_field(name));
+                }
+                options.persistent = Some(v.clone());
+            }
+            "env_file" => options.env_files = string_or_list(file, v, "env_file", problems),
+            _ => problems.push(unknown_key(file, k, name, OPTION_KEYS, "option")),
+        }
+    }
+    options
+}
+
+/// A string or a list of strings, with positions (used for `env_file`).
+pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<Diagnostic>) -> Vec<(String, Location)> {
+    let items: Vec<&Node> = match &node.value {
+        Value::Sequence(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Scalar { text, .. } if !item.is_null() => out.push((text.clone(), item.at)),
+            _ => problems.push(
+                Diagnostic::error(file, Some(item.at), format!("expected a string or a list of strings, not {}", item.kind_name()))
+                    .in_field(field),
+            ),
+        }
+    }
+    out
+}
+
+fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
+    let mut secrets = Vec::new();
+    match &node.value {
+        _ if node.is_null() => {}
+        Value::Mapping(entries) => {
+            for (k, v) in entries {
+                let name = k.as_str().unwrap_or_default().to_string();
+                if let Some(def) = read_definition(file, Some((name, k.at)), v, problems) {
+                    secrets.push(def);
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                if let Some(def) = read_definition(file, None, item, problems) {
+                    secrets.push(def);
+                }
+            }
+        }
+        Value::Scalar { .. } => problems.push(Diagnostic::error(
+            file,
+            Some(node.at),
+            "'secrets' must be a mapping of name → definition or a list of definitions",
+        )),
+    }
+    check_unique_names(file, &secrets, problems);
+    secrets
+}
+
+fn read_definition(
+    file: &str,
+    key: Option<(String, Location)>,
+    node: &Node,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<SecretDef> {
+    let Value::Mapping(entries) = &node.value else {
+        let mut d = Diagnostic::error(file, Some(node.at), format!("a secret definition must be a mapping, not {}", node.kind_name()));
+        if let Some((name, _)) = &key {
+            d = d.in_secret(name);
+        }
+        problems.push(d);
+        return None;
+    };
+    let mut def = SecretDef { name: None, at: node.at, fields: Vec::new() };
+    if let Some((name, at)) = key {
+        def.name = Some(name);
+        def.at = at;
+    }
+    for (k, v) in entries {
+        let field = k.as_str().unwrap_or_default().to_string();
+        if field == "name" {
+            match (&def.name, v.as_str()) {
+                (Some(_), _) => problems.push(
+                    Diagnostic::error(file, Some(k.at), "'name' is the mapping key in map form; remove this field")
+                        .in_field("name"),
+                ),
+                (None, Some(text)) if !v.is_null() && !text.trim().is_empty() => def.name = Some(text.to_string()),
+                _ => problems.push(Diagnostic::error(file, Some(v.at), "a secret name must be a non-empty string").in_field("name")),
+            }
+            continue;
+        }
+        def.fields.push((field, k.at, v.clone()));
+    }
+    Some(def)
+}
+
+/// The name DuckDB gives a secret created without one.
+pub fn default_name(type_name: &str) -> String {
+    format!("__default_{}", type_name.to_ascii_lowercase())
+}
+
+/// The name a definition ends up with (explicit, or DuckDB's default for its type).
+pub fn effective_name(def: &SecretDef) -> String {
+    match &def.name {
+        Some(name) => name.clone(),
+        None => default_name(def.field("type").and_then(Node::as_str).unwrap_or("")),
+    }
+}
+
+fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diagnostic>) {
+    // DuckDB compares secret names case-insensitively.
+    for (i, def) in secrets.iter().enumerate() {
+        let name = effective_name(def);
+        if let Some(first) = secrets[..i].iter().find(|d| effective_name(d).eq_ignore_ascii_case(&name)) {
+            problems.push(
+                Diagnostic::error(
+                    file,
+                    Some(def.at),
+                    format!("duplicate secret name (first defined at line {}, column {})", first.at.line, first.at.column),
+                )
+                .in_secret(&name),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_ok(text: &str, key: Option<&str>) -> Document {
+        let mut problems = Vec::new();
+        let doc = read("s.yaml", text, key, &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+        doc
+    }
+
+    fn problems_of(text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        read("s.yaml", text, None, &mut problems);
+        problems.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn map_form_names_come_from_keys() {
+        let doc = read_ok("secrets:\n  api:\n    type: http\n    bearer_token: x\n", None);
+        assert_eq!(doc.secrets.len(), 1);
+        assert_eq!(doc.secrets[0].name.as_deref(), Some("api"));
+        assert_eq!(doc.secrets[0].at, Location { line: 2, column: 3 });
+        assert_eq!(doc.secrets[0].fields.len(), 2);
+    }
+
+    #[test]
+    fn list_form_with_and_without_names() {
+        let doc = read_ok("secrets:\n  - name: a\n    type: s3\n  - type: S3\n", None);
+        assert_eq!(effective_name(&doc.secrets[0]), "a");
+        assert_eq!(effective_name(&doc.secrets[1]), "__default_s3");
+    }
+
+    #[test]
+    fn key_selects_a_subtree() {
+        let doc = read_ok("duckdb:\n  secrets:\n    - type: http\nother: [1, 2]\n", Some("duckdb.secrets"));
+        assert_eq!(doc.secrets.len(), 1);
+        let mut problems = Vec::new();
+        read("s.yaml", "duckdb: {}\n", Some("duckdb.secrets"), &mut problems);
+        assert!(problems[0].message.contains("'duckdb' has no key 'secrets'"), "{problems:?}");
+    }
+
+    #[test]
+    fn options_and_version() {
+        let doc = read_ok("version: 1\noptions:\n  persist: true\n  env_file: [.env, b.env]\nsecrets: {}\n", None);
+        assert!(doc.options.persistent.is_some());
+        assert_eq!(doc.options.env_files.len(), 2);
+        assert_eq!(doc.options.env_files[1].1, Location { line: 4, column: 20 });
+    }
+
+    #[test]
+    fn strictness_is_reported_with_places() {
+        let found = problems_of("version: 2\nsecrest: {}\noptions:\n  persistant: true\n");
+        assert!(found.iter().any(|p| p.starts_with("s.yaml:1:10:") && p.contains("version")), "{found:?}");
+        assert!(found.iter().any(|p| p.starts_with("s.yaml:2:1:") && p.contains("did you mean 'secrets'")), "{found:?}");
+        assert!(found.iter().any(|p| p.starts_with("s.yaml:4:3:") && p.contains("did you mean 'persistent'")), "{found:?}");
+        assert!(found.iter().any(|p| p.contains("no 'secrets' key")), "{found:?}");
+    }
+
+    #[test]
+    fn duplicate_names_and_keys() {
+        let found = problems_of("secrets:\n  - name: a\n    type: s3\n  - name: A\n    type: s3\n");
+        assert!(found.iter().any(|p| p.contains("duplicate secret name") && p.contains("s.yaml:4:")), "{found:?}");
+        let found = problems_of("secrets:\n  a:\n    type: s3\n    type: gcs\n");
+        assert!(found.iter().any(|p| p.starts_with("s.yaml:4:5:") && p.contains("duplicate key 'type'")), "{found:?}");
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let text = "x-base: &base\n  type: s3\n  region: eu\nsecrets:\n  a:\n    <<: *base\n    region: us\n";
+        let doc = read_ok(text, None);
+        let a = &doc.secrets[0];
+        assert_eq!(a.field("type").and_then(Node::as_str), Some("s3"));
+        assert_eq!(a.field("region").and_then(Node::as_str), Some("us"));
+    }
+
+    #[test]
+    fn hostile_input_fails_fast() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = (b'a' + (i - 1) as u8) as char;
+            let this = (b'a' + i as u8) as char;
+            bomb.push_str(&format!("{this}: &{this} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(problems_of(&bomb).iter().any(|p| p.contains("nodes")));
+        let deep = "[".repeat(10_000);
+        let found = problems_of(&deep);
+        assert!(found.iter().any(|p| p.contains("nesting deeper")), "{found:?}");
+        assert!(problems_of("secrets:\n  a: {type: s3\n").iter().any(|p| p.contains("syntax error")));
+        assert!(problems_of("---\nsecrets: {}\n---\nsecrets: {}\n").iter().any(|p| p.contains("more than one")));
+    }
+}

@@ -1,0 +1,370 @@
+//! `${…}` references in string values: environment variables (with fallbacks and required
+//! messages), dotenv files, and file contents. Any `$` that does not start a reference is
+//! kept as written, so passwords such as `pa$$w0rd` arrive untouched.
+//!
+//! Messages name variables and files, never the text around them: a fallback may itself be
+//! a literal credential.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use super::secret_value::SecretString;
+
+/// `${file:…}` reads at most this much: secret files are small.
+pub const MAX_VALUE_FILE_BYTES: u64 = 1024 * 1024;
+const MAX_NESTING: usize = 16;
+
+/// Where `${NAME}` looks: the process environment first, then dotenv files in order.
+#[derive(Debug, Default)]
+pub struct Variables {
+    dotenv: Vec<(String, SecretString)>,
+}
+
+impl Variables {
+    pub fn new() -> Self {
+        Variables::default()
+    }
+
+    /// Adds the variables of a dotenv file's text; earlier files win over later ones.
+    pub fn add_dotenv(&mut self, text: &str) -> Result<(), (usize, String)> {
+        for (name, value) in parse_dotenv(text)? {
+            if !self.dotenv.iter().any(|(n, _)| *n == name) {
+                self.dotenv.push((name, value));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        if let Some(value) = std::env::var_os(name) {
+            return Some(value.to_string_lossy().into_owned());
+        }
+        self.dotenv.iter().find(|(n, _)| n == name).map(|(_, v)| v.expose().to_string())
+    }
+}
+
+/// Something a value was read from; its fingerprint tells later whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Env { name: String, fingerprint: Option<u64> },
+    File { path: PathBuf, fingerprint: Option<u64> },
+}
+
+/// A fingerprint of a value, to notice changes without keeping the value.
+pub fn fingerprint(value: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+#[derive(Debug)]
+pub struct Resolved {
+    pub value: SecretString,
+    pub sources: Vec<Source>,
+    /// The text was exactly one reference (`port: ${PGPORT}`).
+    pub whole_reference: bool,
+}
+
+/// What a reference may reach.
+pub struct Context<'a> {
+    pub variables: &'a Variables,
+    /// Relative `${file:…}` paths resolve against the YAML file's folder.
+    pub base_dir: &'a Path,
+}
+
+/// Expands every reference in `text`.
+pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
+    let mut sources = Vec::new();
+    let value = expand(text, context, &mut sources, 0)?;
+    let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
+    Ok(Resolved { value: SecretString::new(value), sources, whole_reference })
+}
+
+/// True when `text` holds at least one `${…}` reference.
+pub fn has_reference(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        if at == 0 || !rest[..at].ends_with('$') {
+            return true;
+        }
+        rest = &rest[at + 2..];
+    }
+    false
+}
+
+fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize) -> Result<String, String> {
+    if depth > MAX_NESTING {
+        return Err(format!("references nested deeper than {MAX_NESTING} levels"));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("$${") {
+            out.push_str("${");
+            i += 3;
+        } else if rest.starts_with("${") {
+            let end = closing_brace(text, i + 2)?;
+            out.push_str(&evaluate(&text[i + 2..end], context, sources, depth)?);
+            i = end + 1;
+        } else {
+            let c = rest.chars().next().unwrap_or('\0'); // ok: i < len, so a char exists
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    Ok(out)
+}
+
+/// Index of the `}` closing a reference whose body starts at `start`.
+fn closing_brace(text: &str, start: usize) -> Result<usize, String> {
+    let bytes = text.as_bytes();
+    let mut depth = 1;
+    let mut i = start;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"$${") {
+            i += 3;
+        } else if bytes[i..].starts_with(b"${") {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'}' {
+            depth -= 1;
+            if depth == 0 {
+                return Ok(i);
+            }
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+    Err("unterminated '${' (close it with '}', or write '$${' for a literal '${')".into())
+}
+
+fn evaluate(body: &str, context: &Context, sources: &mut Vec<Source>, depth: usize) -> Result<String, String> {
+    if let Some(path) = body.strip_prefix("file:") {
+        return read_value_file(path, context, sources);
+    }
+    if body.starts_with("cmd:") {
+        return Err("'${cmd:…}' values are not supported by this version".into());
+    }
+    let body = body.strip_prefix("env:").unwrap_or(body);
+    let name_len = body
+        .char_indices()
+        .find(|&(i, c)| !(c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())))
+        .map_or(body.len(), |(i, _)| i);
+    let (name, modifier) = body.split_at(name_len);
+    if name.is_empty() {
+        return Err("a reference must name a variable: ${NAME}, ${env:NAME}, ${NAME:-fallback}, ${NAME:?message} or ${file:path}".into());
+    }
+    let value = context.variables.lookup(name);
+    sources.push(Source::Env { name: name.to_string(), fingerprint: value.as_deref().map(fingerprint) });
+    let set = value.as_deref().filter(|v| !v.is_empty());
+    if modifier.is_empty() {
+        return value.ok_or_else(|| format!("environment variable {name} is not set"));
+    }
+    if let Some(fallback) = modifier.strip_prefix(":-") {
+        return match set {
+            Some(v) => Ok(v.to_string()),
+            None => expand(fallback, context, sources, depth + 1),
+        };
+    }
+    if let Some(message) = modifier.strip_prefix(":?") {
+        return match set {
+            Some(v) => Ok(v.to_string()),
+            None if message.is_empty() => Err(format!("environment variable {name} is not set or empty")),
+            None => Err(format!("environment variable {name} is not set or empty: {message}")),
+        };
+    }
+    Err(format!(
+        "unsupported syntax after the variable name {name}: use ${{{name}}}, ${{{name}:-fallback}} or ${{{name}:?message}}"
+    ))
+}
+
+/// Expands a leading `~` to the home directory.
+pub fn expand_home(path: &str) -> PathBuf {
+    if path == "~" || path.starts_with("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return Path::new(&home).join(path.trim_start_matches('~').trim_start_matches('/'));
+        }
+    }
+    PathBuf::from(path)
+}
+
+fn read_value_file(path: &str, context: &Context, sources: &mut Vec<Source>) -> Result<String, String> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err("'${file:}' needs a path".into());
+    }
+    let mut full = expand_home(path);
+    if full.is_relative() {
+        full = context.base_dir.join(full);
+    }
+    let text = read_bounded(&full, MAX_VALUE_FILE_BYTES).map_err(|e| format!("file '{}': {e}", full.display()))?;
+    let value = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text).to_string();
+    sources.push(Source::File { path: full, fingerprint: Some(fingerprint(&value)) });
+    Ok(value)
+}
+
+/// Reads a whole UTF-8 file no larger than `limit` bytes, with messages fit for users.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| describe_io(&e))?;
+    let metadata = file.metadata().map_err(|e| describe_io(&e))?;
+    if metadata.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if metadata.len() > limit {
+        return Err(format!("is larger than the limit of {limit} bytes"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| describe_io(&e))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("is larger than the limit of {limit} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("is not valid UTF-8 (first bad byte at offset {at})")
+    })
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".into(),
+        _ => format!("cannot be read: {e}"),
+    }
+}
+
+/// `KEY=VALUE` lines, `export KEY=VALUE`, `#` comments, single quotes literal, double
+/// quotes with `\n`, `\"` and `\\` escapes. Errors carry the 1-based line number.
+pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, String)> {
+    let mut out = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").map(str::trim_start).unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err((line_no, "expected KEY=VALUE".into()));
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+            return Err((line_no, "a variable name may hold only letters, digits and '_'".into()));
+        }
+        let value = value.trim();
+        let value = if let Some(body) = value.strip_prefix('\'') {
+            body.strip_suffix('\'').ok_or((line_no, "unterminated single quote".to_string()))?.to_string()
+        } else if let Some(body) = value.strip_prefix('"') {
+            let body = body.strip_suffix('"').ok_or((line_no, "unterminated double quote".to_string()))?;
+            unescape_double_quoted(body)
+        } else {
+            match value.find(" #") {
+                Some(at) => value[..at].trim_end().to_string(),
+                None => value.to_string(),
+            }
+        };
+        out.push((key.to_string(), SecretString::new(value)));
+    }
+    Ok(out)
+}
+
+fn unescape_double_quoted(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_vars(dotenv: &str, text: &str) -> Result<String, String> {
+        let mut variables = Variables::new();
+        variables.add_dotenv(dotenv).map_err(|(l, m)| format!("{l}: {m}"))?;
+        let context = Context { variables: &variables, base_dir: Path::new("/nonexistent") };
+        resolve(text, &context).map(|r| r.value.expose().to_string())
+    }
+
+    #[test]
+    fn dollars_that_start_no_reference_are_kept() {
+        assert_eq!(with_vars("", "pa$$w0rd").unwrap(), "pa$$w0rd");
+        assert_eq!(with_vars("", "$ecret$").unwrap(), "$ecret$");
+        assert_eq!(with_vars("", "a$$${b").unwrap(), "a$${b");
+        assert_eq!(with_vars("", "$${NOT_A_REF}").unwrap(), "${NOT_A_REF}");
+    }
+
+    #[test]
+    fn variables_fallbacks_and_messages() {
+        let env = "YS_T_A=alpha\nYS_T_EMPTY=\n";
+        assert_eq!(with_vars(env, "${YS_T_A}").unwrap(), "alpha");
+        assert_eq!(with_vars(env, "x-${env:YS_T_A}-y").unwrap(), "x-alpha-y");
+        assert_eq!(with_vars(env, "${YS_T_EMPTY}").unwrap(), "");
+        assert_eq!(with_vars(env, "${YS_T_EMPTY:-fb}").unwrap(), "fb");
+        assert_eq!(with_vars(env, "${YS_T_MISSING:-${YS_T_A}}").unwrap(), "alpha");
+        assert_eq!(with_vars(env, "${YS_T_MISSING:-${YS_T_NOPE:-deep}}").unwrap(), "deep");
+        let err = with_vars(env, "${YS_T_MISSING:?set it in .env}").unwrap_err();
+        assert!(err.contains("YS_T_MISSING") && err.contains("set it in .env"), "{err}");
+        let err = with_vars(env, "${YS_T_MISSING}").unwrap_err();
+        assert_eq!(err, "environment variable YS_T_MISSING is not set");
+    }
+
+    #[test]
+    fn malformed_references_do_not_echo_their_text() {
+        let err = with_vars("", "${YS_T_A:-hunter2").unwrap_err();
+        assert!(err.contains("unterminated") && !err.contains("hunter2"), "{err}");
+        let err = with_vars("", "${YS_T_A?hunter2}").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(with_vars("", "${}").is_err());
+        assert!(with_vars("", "${cmd:echo hi}").unwrap_err().contains("cmd"));
+    }
+
+    #[test]
+    fn whole_reference_and_sources() {
+        let variables = Variables::new();
+        let context = Context { variables: &variables, base_dir: Path::new(".") };
+        let r = resolve("${YS_T_UNSET:-5432}", &context).unwrap();
+        assert!(r.whole_reference);
+        assert_eq!(r.sources, vec![Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
+        assert!(!resolve("${A:-x}y", &context).unwrap().whole_reference);
+        assert!(has_reference("a${B}") && !has_reference("a$${B}") && !has_reference("pa$$"));
+    }
+
+    #[test]
+    fn file_values_lose_one_trailing_newline() {
+        let dir = std::env::temp_dir().join(format!("ys-interp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pw"), "s3cr3t\n\n").unwrap();
+        let variables = Variables::new();
+        let context = Context { variables: &variables, base_dir: &dir };
+        assert_eq!(resolve("${file:pw}", &context).unwrap().value.expose(), "s3cr3t\n");
+        let err = resolve("${file:missing}", &context).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dotenv_forms() {
+        let parsed = parse_dotenv("# c\nexport A=1\nB='x # y'\nC=\"l1\\nl2\"\nD=v # comment\n").unwrap();
+        let get = |k: &str| parsed.iter().find(|(n, _)| n == k).map(|(_, v)| v.expose().to_string());
+        assert_eq!(get("A").as_deref(), Some("1"));
+        assert_eq!(get("B").as_deref(), Some("x # y"));
+        assert_eq!(get("C").as_deref(), Some("l1\nl2"));
+        assert_eq!(get("D").as_deref(), Some("v"));
+        assert_eq!(parse_dotenv("ok=1\nnot a line\n").unwrap_err().0, 2);
+    }
+}

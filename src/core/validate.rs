@@ -1,0 +1,596 @@
+//! Document × catalogue → secrets ready to render, or every problem of the file at once.
+
+use std::path::{Path, PathBuf};
+
+use super::catalog::{self, Convenience, Kind, SecretType};
+use super::connection_string;
+use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::document::{self, Document, SecretDef};
+use super::interpolate::{self, Context, Source, Variables};
+use super::secret_value::SecretString;
+use super::yaml::{Node, Value};
+
+/// A parameter value of the kind its catalogue entry asks for.
+#[derive(Debug, Clone)]
+pub enum ParamValue {
+    Text(SecretString),
+    Integer(i64),
+    Boolean(bool),
+    List(Vec<SecretString>),
+    Map(Vec<(String, SecretString)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub value: ParamValue,
+    pub sensitive: bool,
+}
+
+/// One secret, validated and resolved: everything `CREATE SECRET` needs.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// Lower case, as DuckDB stores it.
+    pub name: String,
+    pub type_name: String,
+    pub provider: Option<String>,
+    pub scope: Vec<String>,
+    pub persistent: bool,
+    pub storage: Option<String>,
+    pub params: Vec<Param>,
+    pub at: Location,
+    /// Variables and files the values came from.
+    pub sources: Vec<Source>,
+}
+
+impl Secret {
+    /// Every value that must never appear in output.
+    pub fn sensitive_values(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for p in &self.params {
+            match &p.value {
+                ParamValue::Text(v) => out.push(v.expose()),
+                ParamValue::List(items) => out.extend(items.iter().map(SecretString::expose)),
+                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.expose())),
+                ParamValue::Integer(_) | ParamValue::Boolean(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// What the target DuckDB offers: its registered secret types and loaded extensions.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub secret_types: Vec<String>,
+    pub loaded_extensions: Vec<String>,
+    /// Unit tests and `secrets_check` without a database: treat every type as available.
+    pub everything_loaded: bool,
+}
+
+impl Environment {
+    pub fn everything() -> Self {
+        Environment { everything_loaded: true, ..Environment::default() }
+    }
+
+    fn has_type(&self, name: &str) -> bool {
+        self.everything_loaded || self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name))
+    }
+
+    fn has_extension(&self, name: &str) -> bool {
+        self.everything_loaded
+            || name == "core"
+            || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+}
+
+/// One call's inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The path as the user wrote it (shown in messages).
+    pub file: String,
+    pub key: Option<String>,
+    /// Only these secrets (others are read but not resolved).
+    pub names: Option<Vec<String>>,
+    /// Call-level default for secrets that don't say; wins over the file's `options`.
+    pub persistent: Option<bool>,
+    /// Extra dotenv files from the call, relative to the working directory.
+    pub env_files: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub secrets: Vec<Secret>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == super::diagnostics::Severity::Error)
+    }
+}
+
+/// Fields that conveniences turn into parameters; they carry credentials.
+const CONVENIENCE_FIELDS: &[&str] = &["connection_string", "url", "account_key", "sas_token"];
+
+/// Fields every secret may have, whatever its type.
+const COMMON_FIELDS: &[&str] = &["type", "provider", "scope", "persistent", "persist", "storage"];
+
+/// Reads, resolves and validates a secrets file's text. `path` is where it was read from
+/// (for relative `${file:}` and `env_file` paths).
+pub fn validate(request: &Request, path: &Path, text: &str, environment: &Environment) -> Outcome {
+    let file = request.file.as_str();
+    let mut outcome = Outcome::default();
+    let problems = &mut outcome.diagnostics;
+    let document = document::read(file, text, request.key.as_deref(), problems);
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let variables = load_variables(request, &document, &base_dir, problems);
+    let file_persistent = document.options.persistent.as_ref().and_then(|node| {
+        let mut scratch = Vec::new();
+        let value = boolean_of(file, node, "persistent", &variables, &base_dir, &mut scratch);
+        problems.extend(scratch);
+        value
+    });
+    let default_persistent = request.persistent.or(file_persistent).unwrap_or(false);
+
+    if let Some(names) = &request.names {
+        for wanted in names {
+            if !document.secrets.iter().any(|d| document::effective_name(d).eq_ignore_ascii_case(wanted)) {
+                problems.push(Diagnostic::error(file, None, format!("names: the file defines no secret '{wanted}'")));
+            }
+        }
+    }
+
+    let context = Context { variables: &variables, base_dir: &base_dir };
+    for def in &document.secrets {
+        let name = document::effective_name(def).to_lowercase();
+        if let Some(names) = &request.names {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+        }
+        let mut checker = Checker { file, secret: &name, context: &context, problems, sources: Vec::new() };
+        if let Some(secret) = checker.secret(def, default_persistent, environment) {
+            outcome.secrets.push(secret);
+        }
+    }
+    outcome
+}
+
+fn load_variables(request: &Request, document: &Document, base_dir: &Path, problems: &mut Vec<Diagnostic>) -> Variables {
+    let mut variables = Variables::new();
+    let file = request.file.as_str();
+    // The call's env_file first: it is the more specific of the two.
+    let from_call = request.env_files.iter().map(|p| (interpolate::expand_home(p), None));
+    let from_file = document.options.env_files.iter().map(|(p, at)| {
+        let path = interpolate::expand_home(p);
+        (if path.is_relative() { base_dir.join(path) } else { path }, Some(*at))
+    });
+    for (path, at) in from_call.chain(from_file).collect::<Vec<(PathBuf, Option<Location>)>>() {
+        let shown = path.display().to_string();
+        match interpolate::read_bounded(&path, interpolate::MAX_VALUE_FILE_BYTES) {
+            Ok(text) => {
+                if let Err((line, message)) = variables.add_dotenv(&text) {
+                    problems.push(Diagnostic::error(&shown, Some(Location { line, column: 1 }), message).in_field("env_file"));
+                }
+            }
+            Err(message) => problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file")),
+        }
+    }
+    variables
+}
+
+fn boolean_of(file: &str, node: &Node, field: &str, variables: &Variables, base_dir: &Path, problems: &mut Vec<Diagnostic>) -> Option<bool> {
+    let context = Context { variables, base_dir };
+    let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new() };
+    match checker.coerce(node, field, Kind::Boolean, false)? {
+        ParamValue::Boolean(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// Checks one secret definition, adding every problem it finds.
+struct Checker<'a> {
+    file: &'a str,
+    secret: &'a str,
+    context: &'a Context<'a>,
+    problems: &'a mut Vec<Diagnostic>,
+    sources: Vec<Source>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        let mut d = Diagnostic::error(self.file, Some(at), message);
+        if !self.secret.is_empty() {
+            d = d.in_secret(self.secret);
+        }
+        if !field.is_empty() {
+            d = d.in_field(field);
+        }
+        self.problems.push(d);
+    }
+
+    fn warning(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        let mut d = Diagnostic::warning(self.file, Some(at), message).in_secret(self.secret);
+        if !field.is_empty() {
+            d = d.in_field(field);
+        }
+        self.problems.push(d);
+    }
+
+    fn secret(&mut self, def: &SecretDef, default_persistent: bool, environment: &Environment) -> Option<Secret> {
+        let before = self.problems.len();
+        let Some(type_node) = def.field("type") else {
+            self.error(def.at, "type", "missing 'type' (for example: type: s3)");
+            return None;
+        };
+        let type_name = match type_node.as_str() {
+            Some(t) if !type_node.is_null() => t.trim().to_ascii_lowercase(),
+            _ => {
+                self.error(type_node.at, "type", "'type' must be a string");
+                return None;
+            }
+        };
+        let entry = catalog::secret_type(&type_name);
+        if entry.is_none() && !environment.has_type(&type_name) {
+            let known: Vec<&str> = catalog::SECRET_TYPES.iter().map(|t| t.name).chain(environment.secret_types.iter().map(String::as_str)).collect();
+            let hint = match did_you_mean(&type_name, known) {
+                Some(close) => format!("; did you mean '{close}'?"),
+                None => " (no loaded extension registers it)".to_string(),
+            };
+            self.error(type_node.at, "type", format!("unknown secret type '{type_name}'{hint}"));
+            return None;
+        }
+
+        let provider_node = def.field("provider");
+        let provider = match provider_node {
+            Some(node) => match node.as_str() {
+                Some(p) if !node.is_null() => Some(p.trim().to_ascii_lowercase()),
+                _ => {
+                    self.error(node.at, "provider", "'provider' must be a string");
+                    None
+                }
+            },
+            None => None,
+        };
+
+        let mut secret = Secret {
+            name: self.secret.to_string(),
+            type_name: type_name.clone(),
+            provider: provider.clone(),
+            scope: Vec::new(),
+            persistent: default_persistent,
+            storage: None,
+            params: Vec::new(),
+            at: def.at,
+            sources: Vec::new(),
+        };
+        if self.secret.contains('\0') || self.secret.is_empty() {
+            self.error(def.at, "name", "a secret name must be non-empty and hold no NUL byte");
+        }
+
+        for (key, key_at, value) in &def.fields {
+            match key.as_str() {
+                "type" | "provider" => {}
+                "scope" => {
+                    if let Some(ParamValue::List(items)) = self.coerce(value, "scope", Kind::TextList, false) {
+                        secret.scope = items.iter().map(|s| s.expose().to_string()).collect();
+                    }
+                }
+                "persistent" | "persist" => {
+                    if def.field("persistent").is_some() && def.field("persist").is_some() && key == "persist" {
+                        self.error(*key_at, key, "'persistent' and 'persist' are the same field: give one");
+                    }
+                    if let Some(ParamValue::Boolean(b)) = self.coerce(value, key, Kind::Boolean, false) {
+                        secret.persistent = b;
+                    }
+                }
+                "storage" => {
+                    if let Some(ParamValue::Text(s)) = self.coerce(value, "storage", Kind::Text, false) {
+                        secret.storage = Some(s.expose().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        match entry {
+            Some(entry) => self.typed_params(def, entry, provider.as_deref(), provider_node, environment, &mut secret),
+            None => self.passthrough_params(def, &mut secret),
+        }
+
+        if secret.persistent && secret.scope.is_empty() {
+            self.warning(def.at, "scope", "a persistent secret without a scope applies to every path of its type; add 'scope:'");
+        }
+        secret.sources = std::mem::take(&mut self.sources);
+        (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
+    }
+
+    fn typed_params(
+        &mut self,
+        def: &SecretDef,
+        entry: &'static SecretType,
+        provider: Option<&str>,
+        provider_node: Option<&Node>,
+        environment: &Environment,
+        secret: &mut Secret,
+    ) {
+        let provider_name = provider.unwrap_or(entry.default_provider);
+        let Some(spec) = entry.provider(provider_name) else {
+            let names: Vec<&str> = entry.providers.iter().map(|p| p.name).collect();
+            let at = provider_node.map_or(def.at, |n| n.at);
+            let hint = did_you_mean(provider_name, names.iter().copied()).map(|c| format!("did you mean '{c}'? ")).unwrap_or_default();
+            self.error(at, "provider", format!("unknown provider '{provider_name}' for type '{}'; {hint}(providers: {})", entry.name, names.join(", ")));
+            return;
+        };
+        if !environment.has_type(entry.name) || !environment.has_extension(spec.extension) {
+            let at = def.field("type").map_or(def.at, |n| n.at);
+            self.error(
+                at,
+                "type",
+                format!(
+                    "secret type '{}' with provider '{}' needs the {ext} extension, which is not loaded: run INSTALL {ext}; LOAD {ext};",
+                    entry.name, spec.name, ext = spec.extension
+                ),
+            );
+            return;
+        }
+
+        let mut fields: Vec<(String, Location, Node)> = Vec::new();
+        for (key, key_at, value) in &def.fields {
+            if COMMON_FIELDS.contains(&key.as_str()) {
+                continue;
+            }
+            let canonical = entry.aliases.iter().find(|(alias, _)| alias == key).map_or(key.as_str(), |(_, c)| c);
+            if let Some((_, other_at, _)) = fields.iter().find(|(k, _, _)| k == canonical) {
+                let message = format!("'{key}' sets '{canonical}' again (first at line {}, column {})", other_at.line, other_at.column);
+                self.error(*key_at, key, message);
+                continue;
+            }
+            fields.push((canonical.to_string(), *key_at, value.clone()));
+        }
+
+        for (key, _, value) in &fields {
+            let sensitive = spec.param(key).is_some_and(|p| p.sensitive);
+            if sensitive || CONVENIENCE_FIELDS.contains(&key.as_str()) {
+                self.warn_literal(value, key);
+            }
+        }
+        self.expand_conveniences(entry.convenience, &mut fields);
+
+        for (key, key_at, value) in &fields {
+            if let Some((_, why)) = entry.ignored.iter().find(|(name, _)| name == key) {
+                self.warning(*key_at, key, *why);
+                continue;
+            }
+            match spec.param(key) {
+                Some(param) => {
+                    if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
+                        secret.params.push(Param { name: param.name.to_string(), value: v, sensitive: param.sensitive });
+                    }
+                }
+                None => self.unknown_field(entry, spec.name, key, *key_at),
+            }
+        }
+        for required in spec.required {
+            if !fields.iter().any(|(k, _, _)| k == required) {
+                self.error(def.at, required, format!("missing required field '{required}' for type '{}'", entry.name));
+            }
+        }
+    }
+
+    fn unknown_field(&mut self, entry: &SecretType, provider: &str, key: &str, at: Location) {
+        if let Some(other) = entry.providers.iter().find(|p| p.param(key).is_some()) {
+            let message = format!("'{key}' is a parameter of provider '{}', not of provider '{provider}' (set 'provider: {}')", other.name, other.name);
+            self.error(at, key, message);
+            return;
+        }
+        let spec = entry.provider(provider);
+        let allowed: Vec<&str> = spec
+            .map(|p| p.params.iter().map(|x| x.name).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain(COMMON_FIELDS.iter().copied())
+            .chain(entry.aliases.iter().map(|(a, _)| *a))
+            .collect();
+        let message = match did_you_mean(key, allowed.iter().copied()) {
+            Some(close) => format!("unknown field '{key}' for type '{}'; did you mean '{close}'?", entry.name),
+            None => format!("unknown field '{key}' for type '{}' (allowed: {})", entry.name, allowed.join(", ")),
+        };
+        self.error(at, key, message);
+    }
+
+    /// Types DuckDB knows and the catalogue does not: values go through unvalidated, and
+    /// are all treated as sensitive since nothing says which ones are credentials.
+    fn passthrough_params(&mut self, def: &SecretDef, secret: &mut Secret) {
+        for (key, key_at, value) in &def.fields {
+            if COMMON_FIELDS.contains(&key.as_str()) {
+                continue;
+            }
+            let kind = match value.value {
+                Value::Sequence(_) => Kind::TextList,
+                Value::Mapping(_) => Kind::TextMap,
+                Value::Scalar { .. } => Kind::Text,
+            };
+            if let Some(v) = self.coerce(value, key, kind, true) {
+                secret.params.push(Param { name: key.to_ascii_lowercase(), value: v, sensitive: true });
+            } else {
+                let _ = key_at;
+            }
+        }
+    }
+
+    fn warn_literal(&mut self, value: &Node, key: &str) {
+        let literal = match &value.value {
+            Value::Scalar { text, .. } => !value.is_null() && !text.is_empty() && !interpolate::has_reference(text),
+            Value::Mapping(entries) => entries.iter().any(|(_, v)| v.as_str().is_some_and(|t| !interpolate::has_reference(t))),
+            Value::Sequence(_) => false,
+        };
+        if literal {
+            self.warning(value.at, key, "a literal credential is written in the file; use a reference such as ${ENV_VAR} or ${file:path}");
+        }
+    }
+
+    /// Interpolates a scalar and records where it came from.
+    fn text(&mut self, node: &Node, field: &str) -> Option<(SecretString, bool)> {
+        let Value::Scalar { text, .. } = &node.value else {
+            self.error(node.at, field, format!("expected a string, not {}", node.kind_name()));
+            return None;
+        };
+        match interpolate::resolve(text, self.context) {
+            Ok(resolved) => {
+                self.sources.extend(resolved.sources);
+                if resolved.value.expose().contains('\0') {
+                    self.error(node.at, field, "the value contains a NUL byte, which DuckDB cannot store");
+                    return None;
+                }
+                Some((resolved.value, resolved.whole_reference))
+            }
+            Err(message) => {
+                self.error(node.at, field, message);
+                None
+            }
+        }
+    }
+
+    fn coerce(&mut self, node: &Node, field: &str, kind: Kind, _sensitive: bool) -> Option<ParamValue> {
+        match kind {
+            Kind::Text => {
+                if node.is_null() {
+                    self.error(node.at, field, "expected a string, got nothing (write '' for an empty string)");
+                    return None;
+                }
+                self.text(node, field).map(|(v, _)| ParamValue::Text(v))
+            }
+            Kind::Integer => {
+                let (value, _) = self.text(node, field)?;
+                match value.expose().trim().parse::<i64>() {
+                    Ok(n) => Some(ParamValue::Integer(n)),
+                    Err(_) => {
+                        self.error(node.at, field, "expected an integer");
+                        None
+                    }
+                }
+            }
+            Kind::Boolean => {
+                let (value, _) = self.text(node, field)?;
+                match value.expose().trim().to_ascii_lowercase().as_str() {
+                    "true" => Some(ParamValue::Boolean(true)),
+                    "false" => Some(ParamValue::Boolean(false)),
+                    _ => {
+                        self.error(node.at, field, "expected true or false (yes/no/on/off are not booleans here)");
+                        None
+                    }
+                }
+            }
+            Kind::TextList => {
+                let items: Vec<&Node> = match &node.value {
+                    Value::Sequence(items) => items.iter().collect(),
+                    Value::Scalar { .. } if !node.is_null() => vec![node],
+                    _ => {
+                        self.error(node.at, field, format!("expected a string or a list of strings, not {}", node.kind_name()));
+                        return None;
+                    }
+                };
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(self.text(item, field)?.0);
+                }
+                Some(ParamValue::List(out))
+            }
+            Kind::TextMap => {
+                let Value::Mapping(entries) = &node.value else {
+                    self.error(node.at, field, format!("expected a mapping of names to strings, not {}", node.kind_name()));
+                    return None;
+                };
+                let mut out = Vec::new();
+                for (k, v) in entries {
+                    let key = k.as_str().unwrap_or_default().to_string();
+                    if key.contains('\0') {
+                        self.error(k.at, field, "a key contains a NUL byte");
+                        return None;
+                    }
+                    out.push((key, self.text(v, field)?.0));
+                }
+                Some(ParamValue::Map(out))
+            }
+        }
+    }
+
+    /// Rewrites convenience fields into the parameters DuckDB takes.
+    fn expand_conveniences(&mut self, convenience: Convenience, fields: &mut Vec<(String, Location, Node)>) {
+        match convenience {
+            Convenience::None => {}
+            Convenience::PostgresConnectionString | Convenience::MysqlConnectionString => {
+                let Some(index) = fields.iter().position(|(k, _, _)| k == "connection_string" || k == "url") else { return };
+                let (key, key_at, node) = fields.remove(index);
+                let Some((value, _)) = self.text(&node, &key) else { return };
+                let parsed = if convenience == Convenience::PostgresConnectionString {
+                    connection_string::parse_postgres(value.expose())
+                } else {
+                    connection_string::parse_mysql(value.expose())
+                };
+                match parsed {
+                    Ok(parts) => {
+                        for (name, part) in parts {
+                            if fields.iter().any(|(k, _, _)| *k == name) {
+                                self.error(key_at, &key, format!("'{name}' is given both in '{key}' and as its own field; keep one"));
+                                continue;
+                            }
+                            // Already resolved: store as a quoted scalar whose `$` cannot start a reference again.
+                            let text = part.expose().replace("${", "$${");
+                            fields.push((name, key_at, Node { at: node.at, value: Value::Scalar { text, plain: false } }));
+                        }
+                    }
+                    Err(message) => self.error(node.at, &key, message),
+                }
+            }
+            Convenience::AzureAccountKey => {
+                let key_field = fields.iter().position(|(k, _, _)| k == "account_key" || k == "sas_token");
+                let Some(index) = key_field else { return };
+                let (key, key_at, node) = fields.remove(index);
+                let Some(name_index) = fields.iter().position(|(k, _, _)| k == "account_name") else {
+                    self.error(key_at, &key, format!("'{key}' needs 'account_name' beside it"));
+                    return;
+                };
+                if fields.iter().any(|(k, _, _)| k == "connection_string") {
+                    self.error(key_at, &key, format!("give either 'connection_string' or 'account_name' + '{key}', not both"));
+                    return;
+                }
+                let (_, _, name_node) = fields.remove(name_index);
+                let endpoint = fields.iter().position(|(k, _, _)| k == "endpoint").map(|i| fields.remove(i));
+                let Some((account, _)) = self.text(&name_node, "account_name") else { return };
+                let Some((credential, _)) = self.text(&node, &key) else { return };
+                let endpoint = match endpoint {
+                    Some((_, _, n)) => match self.text(&n, "endpoint") {
+                        Some((e, _)) => Some(e),
+                        None => return,
+                    },
+                    None => None,
+                };
+                let assembled = connection_string::azure(
+                    account.expose(),
+                    (key == "account_key").then(|| credential.expose()),
+                    (key == "sas_token").then(|| credential.expose()),
+                    endpoint.as_ref().map(SecretString::expose),
+                );
+                let text = assembled.expose().replace("${", "$${");
+                fields.push(("connection_string".into(), key_at, Node { at: node.at, value: Value::Scalar { text, plain: false } }));
+            }
+        }
+    }
+}
+
+/// Reads the file named by the request (relative to the working directory, `~` expanded)
+/// and validates it.
+pub fn validate_file(request: &Request, environment: &Environment) -> Outcome {
+    let path = interpolate::expand_home(&request.file);
+    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
+        Ok(text) => validate(request, &path, &text, environment),
+        Err(message) => Outcome {
+            secrets: Vec::new(),
+            diagnostics: vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))],
+        },
+    }
+}

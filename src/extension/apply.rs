@@ -1,0 +1,110 @@
+//! Everything yamlsecrets does to DuckDB's secrets, on the per-call connection: reading
+//! what the database offers, and creating or dropping a batch all or nothing.
+
+use duckdb::Connection;
+
+use super::connection::clean_error;
+use crate::core::secret_value::Scrubber;
+use crate::core::validate::Environment;
+
+/// A secret as DuckDB reports it in `duckdb_secrets()`.
+#[derive(Debug, Clone)]
+pub struct ExistingSecret {
+    pub name: String,
+    pub persistent: bool,
+    pub storage: String,
+}
+
+fn query_strings(conn: &Connection, sql: &str) -> Result<Vec<String>, String> {
+    let mut statement = conn.prepare(sql).map_err(|e| clean_error(&e.to_string()))?;
+    let rows = statement.query_map([], |row| row.get::<_, String>(0)).map_err(|e| clean_error(&e.to_string()))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| clean_error(&e.to_string()))
+}
+
+/// Fails unless the database allows reading files.
+pub fn require_external_access(conn: &Connection) -> Result<(), String> {
+    let allowed = query_strings(conn, "SELECT current_setting('enable_external_access')::VARCHAR")?;
+    if allowed.first().map(String::as_str) == Some("false") {
+        return Err("yamlsecrets: enable_external_access is false, so no file is read and no secret is created".into());
+    }
+    Ok(())
+}
+
+/// The secret types and loaded extensions of this database.
+pub fn environment(conn: &Connection) -> Result<Environment, String> {
+    Ok(Environment {
+        secret_types: query_strings(conn, "SELECT type FROM duckdb_secret_types()")?,
+        loaded_extensions: query_strings(conn, "SELECT extension_name FROM duckdb_extensions() WHERE loaded")?,
+        everything_loaded: false,
+    })
+}
+
+pub fn existing_secrets(conn: &Connection) -> Result<Vec<ExistingSecret>, String> {
+    let mut statement = conn
+        .prepare("SELECT name, persistent, storage FROM duckdb_secrets()")
+        .map_err(|e| clean_error(&e.to_string()))?;
+    let rows = statement
+        .query_map([], |row| Ok(ExistingSecret { name: row.get(0)?, persistent: row.get(1)?, storage: row.get(2)? }))
+        .map_err(|e| clean_error(&e.to_string()))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| clean_error(&e.to_string()))
+}
+
+/// One statement of a batch, and what to call it in an error.
+pub struct Step {
+    pub sql: String,
+    /// `secret 'x' (secrets.yaml:12)`.
+    pub label: String,
+    /// Persistent CREATEs write a file at once: a ROLLBACK does not remove it.
+    pub persistent: bool,
+    /// Undoes this step when the batch fails after it ran (drop of a new persistent secret).
+    pub undo: Option<String>,
+}
+
+/// Runs every step in one transaction: all of them take effect, or none does.
+///
+/// Temporary secrets are transactional. Persistent ones are files written at once, so when
+/// the batch holds any, each is first tried as a temporary secret under a throwaway name in
+/// a transaction that is rolled back (values, casts, OAuth round trips all happen there), and
+/// if the real batch still fails, the persistent secrets it created are dropped again.
+pub fn run_all_or_nothing(conn: &Connection, steps: &[Step], trial: &[Step], scrubber: &Scrubber) -> Result<(), String> {
+    let fail = |step: &Step, error: duckdb::Error| {
+        let raw = clean_error(&error.to_string());
+        let message = scrubber.scrub(&raw, "DuckDB's message was withheld because it quoted a secret value");
+        format!("yamlsecrets: DuckDB refused {}, no secret was created: {message}", step.label)
+    };
+    let execute = |sql: &str| conn.execute_batch(sql).map_err(|e| clean_error(&e.to_string()));
+
+    if !trial.is_empty() {
+        execute("BEGIN TRANSACTION")?;
+        for step in trial {
+            if let Err(e) = conn.execute_batch(&step.sql) {
+                let _ = execute("ROLLBACK");
+                return Err(fail(step, e));
+            }
+        }
+        execute("ROLLBACK")?;
+    }
+
+    execute("BEGIN TRANSACTION")?;
+    // Temporary secrets first, so a failure among them happens before any file is written.
+    let ordered = steps.iter().filter(|s| !s.persistent).chain(steps.iter().filter(|s| s.persistent));
+    let mut done: Vec<&Step> = Vec::new();
+    for step in ordered {
+        if let Err(e) = conn.execute_batch(&step.sql) {
+            let message = fail(step, e);
+            let _ = execute("ROLLBACK");
+            let mut leftovers = Vec::new();
+            for undo in done.iter().filter_map(|s| s.undo.as_deref()) {
+                if execute(undo).is_err() {
+                    leftovers.push(undo);
+                }
+            }
+            if !leftovers.is_empty() {
+                return Err(format!("{message}\nyamlsecrets could not undo every persistent secret of this call; check duckdb_secrets()"));
+            }
+            return Err(message);
+        }
+        done.push(step);
+    }
+    execute("COMMIT")
+}

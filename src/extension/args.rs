@@ -1,0 +1,58 @@
+//! The arguments the table functions share: `(path, dry_run :=, persistent :=, replace :=,
+//! key :=, names :=, env_file :=)`. DuckDB itself rejects unknown names and wrong types.
+
+use duckdb::vtab::BindInfo;
+use duckdb::core::LogicalTypeHandle;
+
+use super::output::{boolean, varchar, varchar_list};
+use crate::core::validate::Request;
+
+#[derive(Debug, Clone)]
+pub struct CallArgs {
+    pub request: Request,
+    pub dry_run: bool,
+    pub replace: bool,
+}
+
+/// Which named parameters a function takes.
+pub fn named_parameters(names: &[&str]) -> Vec<(String, LogicalTypeHandle)> {
+    names
+        .iter()
+        .map(|&name| {
+            let ty = match name {
+                "dry_run" | "persistent" | "replace" => boolean(),
+                "names" => varchar_list(),
+                _ => varchar(),
+            };
+            (name.to_string(), ty)
+        })
+        .collect()
+}
+
+pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
+    let path = bind.get_parameter(0);
+    if path.is_null() {
+        return Err("yamlsecrets: the path of the secrets file is NULL".into());
+    }
+    let path = path.to_string();
+    if path.trim().is_empty() {
+        return Err("yamlsecrets: the path of the secrets file is empty".into());
+    }
+    let flag = |name: &str| bind.get_named_parameter(name).filter(|v| !v.is_null()).map(|v| v.to_bool());
+    let text = |name: &str| bind.get_named_parameter(name).filter(|v| !v.is_null()).map(|v| v.to_string());
+    let names = bind
+        .get_named_parameter("names")
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_list().unwrap_or_default().iter().filter(|x| !x.is_null()).map(ToString::to_string).collect());
+    Ok(CallArgs {
+        request: Request {
+            file: path,
+            key: text("key"),
+            names,
+            persistent: flag("persistent"),
+            env_files: text("env_file").into_iter().collect(),
+        },
+        dry_run: flag("dry_run").unwrap_or(false),
+        replace: flag("replace").unwrap_or(true),
+    })
+}

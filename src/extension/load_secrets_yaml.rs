@@ -1,0 +1,131 @@
+//! `load_secrets_yaml(path, …)`: validates the whole file, then creates every secret, all
+//! or nothing; one row per secret. Bind only reads arguments: the file is read and the
+//! secrets are created once, when the query executes (EXPLAIN, DESCRIBE and PREPARE bind
+//! without executing, and clients may bind a query more than once).
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
+use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+
+use super::apply::{self, Step};
+use super::args::{self, CallArgs};
+use super::connection::Database;
+use super::output::{boolean, varchar, varchar_list, Cell, Pending};
+use crate::core::catalog;
+use crate::core::diagnostics::error_report;
+use crate::core::render;
+use crate::core::secret_value::Scrubber;
+use crate::core::validate::{self, Secret};
+
+pub struct LoadSecretsYaml;
+
+pub struct Bound {
+    args: CallArgs,
+    database: Database,
+}
+
+const COLUMNS: &[&str] = &["name", "type", "provider", "scope", "persistent", "storage", "action", "source", "sql"];
+
+impl VTab for LoadSecretsYaml {
+    type BindData = Bound;
+    type InitData = Pending;
+
+    fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
+        for name in COLUMNS {
+            let ty = match *name {
+                "scope" => varchar_list(),
+                "persistent" => boolean(),
+                _ => varchar(),
+            };
+            bind.add_result_column(name, ty);
+        }
+        let database = unsafe { *bind.get_extra_info::<Database>() };
+        Ok(Bound { args: args::read(bind)?, database })
+    }
+
+    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+        Ok(Pending::default())
+    }
+
+    fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
+        let bound = info.get_bind_data();
+        info.get_init_data().emit(output, || bound.database.with_connection(|conn| load(conn, &bound.args)))
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(vec![varchar()])
+    }
+
+    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
+        Some(args::named_parameters(&["dry_run", "persistent", "replace", "key", "names", "env_file"]))
+    }
+}
+
+fn load(conn: &duckdb::Connection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
+    apply::require_external_access(conn)?;
+    let environment = apply::environment(conn)?;
+    let outcome = validate::validate_file(&args.request, &environment);
+    if outcome.has_errors() {
+        return Err(error_report(&outcome.diagnostics));
+    }
+    let existing = apply::existing_secrets(conn)?;
+    let exists = |secret: &Secret| existing.iter().any(|e| e.name.eq_ignore_ascii_case(&secret.name));
+
+    if !args.replace {
+        let taken: Vec<String> = outcome.secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
+        if !taken.is_empty() {
+            return Err(format!(
+                "yamlsecrets: replace := false, and these secrets already exist: {}; no secret was created",
+                taken.join(", ")
+            ));
+        }
+    }
+
+    let mut scrubber = Scrubber::new();
+    let mut steps = Vec::new();
+    let mut trial = Vec::new();
+    let mut rows = Vec::new();
+    let any_persistent = outcome.secrets.iter().any(|s| s.persistent);
+    for (index, secret) in outcome.secrets.iter().enumerate() {
+        for value in secret.sensitive_values() {
+            scrubber.add(value);
+        }
+        let source = format!("{}:{}", args.request.file, secret.at.line);
+        let nul = |_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte, which DuckDB cannot store", secret.name);
+        let rendered = render::create_secret(secret, args.replace).map_err(nul)?;
+        let label = format!("secret '{}' ({source})", secret.name);
+        if any_persistent {
+            let mut stand_in = secret.clone();
+            stand_in.name = format!("__yamlsecrets_trial_{index}");
+            stand_in.persistent = false;
+            stand_in.storage = None;
+            let sql = render::create_secret(&stand_in, true).map_err(nul)?.sql;
+            trial.push(Step { sql, label: label.clone(), persistent: false, undo: None });
+        }
+        let undo = (secret.persistent && !exists(secret))
+            .then(|| render::drop_secret(&secret.name, true, secret.storage.as_deref()).map_err(nul))
+            .transpose()?;
+        steps.push(Step { sql: rendered.sql, label, persistent: secret.persistent, undo });
+
+        let provider = secret
+            .provider
+            .clone()
+            .or_else(|| catalog::secret_type(&secret.type_name).map(|t| t.default_provider.to_string()));
+        let storage = secret.storage.clone().unwrap_or_else(|| if secret.persistent { "local_file" } else { "memory" }.to_string());
+        let action = if args.dry_run { "dry_run" } else if exists(secret) { "replaced" } else { "created" };
+        rows.push(vec![
+            Cell::text(&secret.name),
+            Cell::text(&secret.type_name),
+            Cell::Text(provider),
+            Cell::TextList(secret.scope.clone()),
+            Cell::Bool(Some(secret.persistent)),
+            Cell::text(storage),
+            Cell::text(action),
+            Cell::text(source),
+            Cell::text(rendered.redacted),
+        ]);
+    }
+    if !args.dry_run {
+        apply::run_all_or_nothing(conn, &steps, &trial, &scrubber)?;
+    }
+    Ok(rows)
+}
