@@ -7,6 +7,7 @@ pub mod connection_string;
 pub mod diagnostics;
 pub mod document;
 pub mod interpolate;
+pub mod provenance;
 pub mod render;
 pub mod secret_value;
 pub mod sql_text;

@@ -77,6 +77,11 @@ impl Environment {
         self.everything_loaded || self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name))
     }
 
+    /// Whether DuckDB itself registers the type (passthrough types must be registered).
+    fn registers(&self, name: &str) -> bool {
+        self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name))
+    }
+
     fn has_extension(&self, name: &str) -> bool {
         self.everything_loaded
             || name == "core"
@@ -96,19 +101,33 @@ pub struct Request {
     pub persistent: Option<bool>,
     /// Extra dotenv files from the call, relative to the working directory.
     pub env_files: Vec<String>,
+    /// Linting (`secrets_check`): a missing extension is a warning, not an error.
+    pub lint: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub secrets: Vec<Secret>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Fingerprint of the file's text, for provenance.
+    pub file_fingerprint: u64,
+    /// The dotenv files consulted, in lookup order.
+    pub env_files: Vec<PathBuf>,
+    /// `(name, type)` of every definition read, valid or not.
+    pub declared: Vec<(String, String)>,
 }
 
 impl Outcome {
+    pub fn declared_type(&self, name: &str) -> Option<String> {
+        self.declared.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.severity == super::diagnostics::Severity::Error)
     }
 }
+
+const LITERAL_CREDENTIAL: &str = "a literal credential is written in the file";
 
 /// Fields that conveniences turn into parameters; they carry credentials.
 const CONVENIENCE_FIELDS: &[&str] = &["connection_string", "url", "account_key", "sas_token"];
@@ -121,11 +140,14 @@ const COMMON_FIELDS: &[&str] = &["type", "provider", "scope", "persistent", "per
 pub fn validate(request: &Request, path: &Path, text: &str, environment: &Environment) -> Outcome {
     let file = request.file.as_str();
     let mut outcome = Outcome::default();
-    let problems = &mut outcome.diagnostics;
-    let document = document::read(file, text, request.key.as_deref(), problems);
+    let mut problems = Vec::new();
+    let document = document::read(file, text, request.key.as_deref(), &mut problems);
+    let problems = &mut problems;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
-    let variables = load_variables(request, &document, &base_dir, problems);
+    let (variables, env_files) = load_variables(request, &document, &base_dir, problems);
+    outcome.env_files = env_files;
+    outcome.file_fingerprint = interpolate::fingerprint(text);
     let file_persistent = document.options.persistent.as_ref().and_then(|node| {
         let mut scratch = Vec::new();
         let value = boolean_of(file, node, "persistent", &variables, &base_dir, &mut scratch);
@@ -145,20 +167,28 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
     let context = Context { variables: &variables, base_dir: &base_dir };
     for def in &document.secrets {
         let name = document::effective_name(def).to_lowercase();
+        let type_name = def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
+        outcome.declared.push((name.clone(), type_name));
         if let Some(names) = &request.names {
             if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
                 continue;
             }
         }
-        let mut checker = Checker { file, secret: &name, context: &context, problems, sources: Vec::new() };
+        let mut checker = Checker { file, secret: &name, context: &context, problems, sources: Vec::new(), lint: request.lint };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
             outcome.secrets.push(secret);
         }
     }
+    outcome.diagnostics = std::mem::take(problems);
     outcome
 }
 
-fn load_variables(request: &Request, document: &Document, base_dir: &Path, problems: &mut Vec<Diagnostic>) -> Variables {
+fn load_variables(
+    request: &Request,
+    document: &Document,
+    base_dir: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> (Variables, Vec<PathBuf>) {
     let mut variables = Variables::new();
     let file = request.file.as_str();
     // The call's env_file first: it is the more specific of the two.
@@ -167,8 +197,10 @@ fn load_variables(request: &Request, document: &Document, base_dir: &Path, probl
         let path = interpolate::expand_home(p);
         (if path.is_relative() { base_dir.join(path) } else { path }, Some(*at))
     });
+    let mut consulted = Vec::new();
     for (path, at) in from_call.chain(from_file).collect::<Vec<(PathBuf, Option<Location>)>>() {
         let shown = path.display().to_string();
+        consulted.push(path.clone());
         match interpolate::read_bounded(&path, interpolate::MAX_VALUE_FILE_BYTES) {
             Ok(text) => {
                 if let Err((line, message)) = variables.add_dotenv(&text) {
@@ -178,12 +210,12 @@ fn load_variables(request: &Request, document: &Document, base_dir: &Path, probl
             Err(message) => problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file")),
         }
     }
-    variables
+    (variables, consulted)
 }
 
 fn boolean_of(file: &str, node: &Node, field: &str, variables: &Variables, base_dir: &Path, problems: &mut Vec<Diagnostic>) -> Option<bool> {
     let context = Context { variables, base_dir };
-    let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new() };
+    let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new(), lint: false };
     match checker.coerce(node, field, Kind::Boolean, false)? {
         ParamValue::Boolean(b) => Some(b),
         _ => None,
@@ -197,6 +229,7 @@ struct Checker<'a> {
     context: &'a Context<'a>,
     problems: &'a mut Vec<Diagnostic>,
     sources: Vec<Source>,
+    lint: bool,
 }
 
 impl Checker<'_> {
@@ -233,7 +266,7 @@ impl Checker<'_> {
             }
         };
         let entry = catalog::secret_type(&type_name);
-        if entry.is_none() && !environment.has_type(&type_name) {
+        if entry.is_none() && !environment.registers(&type_name) {
             let known: Vec<&str> = catalog::SECRET_TYPES.iter().map(|t| t.name).chain(environment.secret_types.iter().map(String::as_str)).collect();
             let hint = match did_you_mean(&type_name, known) {
                 Some(close) => format!("; did you mean '{close}'?"),
@@ -326,15 +359,17 @@ impl Checker<'_> {
         };
         if !environment.has_type(entry.name) || !environment.has_extension(spec.extension) {
             let at = def.field("type").map_or(def.at, |n| n.at);
-            self.error(
-                at,
-                "type",
-                format!(
-                    "secret type '{}' with provider '{}' needs the {ext} extension, which is not loaded: run INSTALL {ext}; LOAD {ext};",
-                    entry.name, spec.name, ext = spec.extension
-                ),
+            let message = format!(
+                "secret type '{}' with provider '{}' needs the {ext} extension, which is not loaded: run INSTALL {ext}; LOAD {ext};",
+                entry.name,
+                spec.name,
+                ext = spec.extension
             );
-            return;
+            if !self.lint {
+                self.error(at, "type", message);
+                return;
+            }
+            self.warning(at, "type", message);
         }
 
         let mut fields: Vec<(String, Location, Node)> = Vec::new();
@@ -428,7 +463,7 @@ impl Checker<'_> {
             Value::Sequence(_) => false,
         };
         if literal {
-            self.warning(value.at, key, "a literal credential is written in the file; use a reference such as ${ENV_VAR} or ${file:path}");
+            self.warning(value.at, key, format!("{LITERAL_CREDENTIAL}; use a reference such as ${{ENV_VAR}} or ${{file:path}}"));
         }
     }
 
@@ -587,10 +622,166 @@ impl Checker<'_> {
 pub fn validate_file(request: &Request, environment: &Environment) -> Outcome {
     let path = interpolate::expand_home(&request.file);
     match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
-        Ok(text) => validate(request, &path, &text, environment),
+        Ok(text) => {
+            let mut outcome = validate(request, &path, &text, environment);
+            warn_if_readable_by_others(request, &path, &mut outcome);
+            outcome
+        }
         Err(message) => Outcome {
-            secrets: Vec::new(),
             diagnostics: vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))],
+            ..Outcome::default()
         },
+    }
+}
+
+fn warn_if_readable_by_others(request: &Request, path: &Path, outcome: &mut Outcome) {
+    use std::os::unix::fs::PermissionsExt;
+    let holds_literals = outcome.diagnostics.iter().any(|d| d.message.starts_with(LITERAL_CREDENTIAL));
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
+    if holds_literals && mode & 0o077 != 0 {
+        outcome.diagnostics.push(Diagnostic::warning(
+            &request.file,
+            None,
+            format!("the file holds literal credentials and is readable by group or others (mode {:o}); run: chmod 600 {}", mode & 0o777, request.file),
+        ));
+    }
+}
+
+/// A secret the file defines, known without resolving any value.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub name: String,
+    pub type_name: String,
+    pub line: usize,
+}
+
+/// The secrets a file defines (honouring `key` and `names`), without resolving values:
+/// what unloading needs, so it works after the variables are gone.
+pub fn declared_secrets(request: &Request) -> Result<Vec<Declared>, Vec<Diagnostic>> {
+    let path = interpolate::expand_home(&request.file);
+    let text = interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES)
+        .map_err(|message| vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))])?;
+    let mut problems = Vec::new();
+    let document = document::read(&request.file, &text, request.key.as_deref(), &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let declared: Vec<Declared> = document
+        .secrets
+        .iter()
+        .map(|def| Declared {
+            name: document::effective_name(def).to_lowercase(),
+            type_name: def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase(),
+            line: def.at.line,
+        })
+        .collect();
+    match &request.names {
+        None => Ok(declared),
+        Some(names) => {
+            let unknown: Vec<Diagnostic> = names
+                .iter()
+                .filter(|n| !declared.iter().any(|d| d.name.eq_ignore_ascii_case(n)))
+                .map(|n| Diagnostic::error(&request.file, None, format!("names: the file defines no secret '{n}'")))
+                .collect();
+            if !unknown.is_empty() {
+                return Err(unknown);
+            }
+            Ok(declared.into_iter().filter(|d| names.iter().any(|n| n.eq_ignore_ascii_case(&d.name))).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Outcome {
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything())
+    }
+
+    fn errors(outcome: &Outcome) -> Vec<String> {
+        outcome.diagnostics.iter().filter(|d| d.severity == super::super::diagnostics::Severity::Error).map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn http_secret_resolves_and_coerces() {
+        std::env::set_var("YS_V_TOKEN", "tok-123");
+        let outcome = check(
+            "secrets:\n  api:\n    type: HTTP\n    bearer_token: ${YS_V_TOKEN}\n    verify_ssl: \"false\"\n    scope: https://x/\n",
+        );
+        assert!(errors(&outcome).is_empty(), "{:?}", outcome.diagnostics);
+        let secret = &outcome.secrets[0];
+        assert_eq!(secret.type_name, "http");
+        assert_eq!(secret.scope, vec!["https://x/".to_string()]);
+        assert!(matches!(&secret.params[0].value, ParamValue::Text(v) if v.expose() == "tok-123"));
+        assert!(matches!(secret.params[1].value, ParamValue::Boolean(false)));
+        assert_eq!(secret.sources, vec![Source::Env { name: "YS_V_TOKEN".into(), fingerprint: Some(interpolate::fingerprint("tok-123")) }]);
+    }
+
+    #[test]
+    fn five_mistakes_are_reported_together_with_places() {
+        let text = "secrets:\n  a:\n    type: http\n    bearer_tokn: x\n  b:\n    type: htp\n  c:\n    type: http\n    verify_ssl: no\n  d:\n    type: http\n    bearer_token: ${YS_V_SURELY_UNSET}\n  e:\n    type: http\n    extra_http_headers: [a, b]\n";
+        let found = errors(&check(text));
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[0].starts_with("s.yaml:4:5: secret 'a', field 'bearer_tokn'") && found[0].contains("did you mean 'bearer_token'"));
+        assert!(found[1].starts_with("s.yaml:6:11: secret 'b', field 'type'") && found[1].contains("did you mean 'http'"));
+        assert!(found[2].starts_with("s.yaml:9:17: secret 'c', field 'verify_ssl'") && found[2].contains("true or false"));
+        assert!(found[3].starts_with("s.yaml:12:19: secret 'd', field 'bearer_token'") && found[3].contains("YS_V_SURELY_UNSET"));
+        assert!(found[4].starts_with("s.yaml:15:25: secret 'e', field 'extra_http_headers'") && found[4].contains("mapping"));
+    }
+
+    #[test]
+    fn literal_credentials_and_unscoped_persistent_secrets_warn() {
+        let outcome = check("secrets:\n  a:\n    type: http\n    persistent: true\n    bearer_token: literal-token\n");
+        assert!(errors(&outcome).is_empty());
+        let warnings: Vec<String> = outcome.diagnostics.iter().map(ToString::to_string).collect();
+        assert!(warnings.iter().any(|w| w.contains("literal credential") && !w.contains("literal-token")), "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.contains("without a scope")), "{warnings:?}");
+    }
+
+    #[test]
+    fn defaults_for_persistence_come_from_call_then_file() {
+        let text = "options:\n  persistent: true\nsecrets:\n  a: {type: http, scope: 'https://a/'}\n  b: {type: http, scope: 'https://b/', persistent: false}\n";
+        let outcome = check(text);
+        assert!(outcome.secrets[0].persistent && !outcome.secrets[1].persistent);
+        let request = Request { file: "s.yaml".into(), persistent: Some(false), ..Request::default() };
+        let outcome = validate(&request, Path::new("s.yaml"), text, &Environment::everything());
+        assert!(!outcome.secrets[0].persistent);
+    }
+
+    #[test]
+    fn names_filter_skips_resolution_of_others() {
+        let text = "secrets:\n  a: {type: http, bearer_token: '${YS_V_UNSET_A}'}\n  b: {type: http, bearer_token: x}\n";
+        let request = Request { file: "s.yaml".into(), names: Some(vec!["B".into()]), ..Request::default() };
+        let outcome = validate(&request, Path::new("s.yaml"), text, &Environment::everything());
+        assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
+        assert_eq!(outcome.secrets.len(), 1);
+        assert_eq!(outcome.secrets[0].name, "b");
+    }
+
+    #[test]
+    fn missing_extension_is_named() {
+        let environment = Environment { secret_types: vec!["http".into()], ..Environment::default() };
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let text = "secrets:\n  pg: {type: postgres, host: h}\n";
+        let outcome = validate(&request, Path::new("s.yaml"), text, &environment);
+        let found = errors(&outcome);
+        if crate::core::catalog::secret_type("postgres").is_some() {
+            assert!(found[0].contains("LOAD postgres"), "{found:?}");
+        } else {
+            assert!(found[0].contains("unknown secret type"), "{found:?}");
+        }
+    }
+
+    #[test]
+    fn passthrough_types_render_everything_as_sensitive() {
+        let environment = Environment { secret_types: vec!["custom_thing".into()], ..Environment::default() };
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let text = "secrets:\n  c: {type: custom_thing, anything: v, list: [a], map: {k: v}}\n";
+        let outcome = validate(&request, Path::new("s.yaml"), text, &environment);
+        assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
+        assert!(outcome.secrets[0].params.iter().all(|p| p.sensitive));
+        assert_eq!(outcome.secrets[0].params.len(), 3);
     }
 }

@@ -51,6 +51,7 @@ pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
             names,
             persistent: flag("persistent"),
             env_files: text("env_file").into_iter().collect(),
+            lint: false,
         },
         dry_run: flag("dry_run").unwrap_or(false),
         replace: flag("replace").unwrap_or(true),

@@ -8,10 +8,13 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply::{self, Step};
 use super::args::{self, CallArgs};
-use super::connection::Database;
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
+use super::provenance::now_micros;
+use super::Shared;
 use crate::core::catalog;
 use crate::core::diagnostics::error_report;
+use crate::core::interpolate::expand_home;
+use crate::core::provenance::Record;
 use crate::core::render;
 use crate::core::secret_value::Scrubber;
 use crate::core::validate::{self, Secret};
@@ -20,7 +23,7 @@ pub struct LoadSecretsYaml;
 
 pub struct Bound {
     args: CallArgs,
-    database: Database,
+    shared: Shared,
 }
 
 const COLUMNS: &[&str] = &["name", "type", "provider", "scope", "persistent", "storage", "action", "source", "sql"];
@@ -38,8 +41,9 @@ impl VTab for LoadSecretsYaml {
             };
             bind.add_result_column(name, ty);
         }
-        let database = unsafe { *bind.get_extra_info::<Database>() };
-        Ok(Bound { args: args::read(bind)?, database })
+        // SAFETY: registered with a `Shared` as extra info (see `register`).
+        let shared = unsafe { &*bind.get_extra_info::<Shared>() }.clone();
+        Ok(Bound { args: args::read(bind)?, shared })
     }
 
     fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
@@ -48,7 +52,7 @@ impl VTab for LoadSecretsYaml {
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let bound = info.get_bind_data();
-        info.get_init_data().emit(output, || bound.database.with_connection(|conn| load(conn, &bound.args)))
+        info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| load(conn, &bound.args, &bound.shared)))
     }
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {
@@ -60,7 +64,7 @@ impl VTab for LoadSecretsYaml {
     }
 }
 
-fn load(conn: &duckdb::Connection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
+fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     apply::require_external_access(conn)?;
     let environment = apply::environment(conn)?;
     let outcome = validate::validate_file(&args.request, &environment);
@@ -126,6 +130,15 @@ fn load(conn: &duckdb::Connection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, St
     }
     if !args.dry_run {
         apply::run_all_or_nothing(conn, &steps, &trial, &scrubber)?;
+        let path = std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
+        let loaded_at = now_micros();
+        shared.loaded.remember(
+            outcome
+                .secrets
+                .iter()
+                .map(|s| Record::new(s, &args.request.file, path.clone(), outcome.file_fingerprint, outcome.env_files.clone(), loaded_at))
+                .collect(),
+        );
     }
     Ok(rows)
 }

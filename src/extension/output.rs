@@ -11,6 +11,8 @@ pub enum Cell {
     Text(Option<String>),
     Bool(Option<bool>),
     TextList(Vec<String>),
+    Int(i32),
+    /// Microseconds since the Unix epoch.
     Timestamp(i64),
 }
 
@@ -29,6 +31,9 @@ pub fn boolean() -> LogicalTypeHandle {
 }
 pub fn varchar_list() -> LogicalTypeHandle {
     LogicalTypeHandle::list(&varchar())
+}
+pub fn integer() -> LogicalTypeHandle {
+    LogicalTypeHandle::from(LogicalTypeId::Integer)
 }
 pub fn timestamp() -> LogicalTypeHandle {
     LogicalTypeHandle::from(LogicalTypeId::Timestamp)
@@ -92,6 +97,10 @@ fn write_rows(output: &mut DataChunkHandle, rows: &[Vec<Cell>]) {
                 Some(Cell::Bool(Some(b))) => {
                     // SAFETY: the column was declared BOOLEAN and the chunk holds `rows.len()` rows.
                     unsafe { vector.as_mut_slice::<bool>()[i] = *b };
+                }
+                Some(Cell::Int(n)) => {
+                    // SAFETY: the column was declared INTEGER.
+                    unsafe { vector.as_mut_slice::<i32>()[i] = *n };
                 }
                 Some(Cell::Timestamp(micros)) => {
                     // SAFETY: the column was declared TIMESTAMP (i64 microseconds).

@@ -1,0 +1,95 @@
+//! `unload_secrets_yaml(path, …)`: drops the secrets the file defines, temporary and
+//! persistent, all or nothing; one row per secret, `dropped` or `absent`. Values are not
+//! resolved, so unloading works after the variables are gone.
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
+use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+
+use super::apply::{self, Step};
+use super::args::{self, CallArgs};
+use super::output::{boolean, varchar, Cell, Pending};
+use super::Shared;
+use crate::core::diagnostics::error_report;
+use crate::core::render;
+use crate::core::secret_value::Scrubber;
+use crate::core::validate;
+
+pub struct UnloadSecretsYaml;
+
+pub struct Bound {
+    args: CallArgs,
+    shared: Shared,
+}
+
+impl VTab for UnloadSecretsYaml {
+    type BindData = Bound;
+    type InitData = Pending;
+
+    fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
+        for (name, ty) in [("name", varchar()), ("type", varchar()), ("persistent", boolean()), ("storage", varchar()), ("action", varchar()), ("source", varchar())] {
+            bind.add_result_column(name, ty);
+        }
+        // SAFETY: registered with a `Shared` as extra info (see `register`).
+        let shared = unsafe { &*bind.get_extra_info::<Shared>() }.clone();
+        Ok(Bound { args: args::read(bind)?, shared })
+    }
+
+    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+        Ok(Pending::default())
+    }
+
+    fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
+        let bound = info.get_bind_data();
+        info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| unload(conn, &bound.args, &bound.shared)))
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(vec![varchar()])
+    }
+
+    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
+        Some(args::named_parameters(&["dry_run", "key", "names"]))
+    }
+}
+
+fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+    apply::require_external_access(conn)?;
+    let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
+    let existing = apply::existing_secrets(conn)?;
+    let mut steps = Vec::new();
+    let mut rows = Vec::new();
+    let mut dropped = Vec::new();
+    for secret in &declared {
+        let source = format!("{}:{}", args.request.file, secret.line);
+        // A name may exist both as a temporary and as a persistent secret: drop each.
+        let matches: Vec<_> = existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&secret.name)).collect();
+        if matches.is_empty() {
+            rows.push(row(&secret.name, &secret.type_name, None, None, "absent", &source));
+            continue;
+        }
+        for found in matches {
+            let sql = render::drop_secret(&found.name, found.persistent, Some(&found.storage))
+                .map_err(|_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte", secret.name))?;
+            steps.push(Step { sql, label: format!("dropping secret '{}' ({source})", secret.name), persistent: found.persistent, undo: None });
+            let action = if args.dry_run { "dry_run" } else { "dropped" };
+            rows.push(row(&secret.name, &secret.type_name, Some(found.persistent), Some(&found.storage), action, &source));
+        }
+        dropped.push(secret.name.clone());
+    }
+    if !args.dry_run {
+        apply::run_all_or_nothing(conn, &steps, &[], &Scrubber::new())?;
+        shared.loaded.forget(&dropped);
+    }
+    Ok(rows)
+}
+
+fn row(name: &str, type_name: &str, persistent: Option<bool>, storage: Option<&str>, action: &str, source: &str) -> Vec<Cell> {
+    vec![
+        Cell::text(name),
+        Cell::text(type_name),
+        Cell::Bool(persistent),
+        Cell::Text(storage.map(str::to_string)),
+        Cell::text(action),
+        Cell::text(source),
+    ]
+}
