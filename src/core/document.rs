@@ -75,11 +75,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                 }
             }
             if root.get("secrets").is_none() {
-                problems.push(Diagnostic::error(
-                    file,
-                    Some(root.at),
-                    "no 'secrets' key: the file must list its secrets under 'secrets:'",
-                ));
+                problems.push(Diagnostic::error(file, None, "no 'secrets' key: the file must list its secrets under 'secrets:'"));
             }
         }
     }
@@ -209,7 +205,9 @@ fn read_definition(
         problems.push(d);
         return None;
     };
-    let mut def = SecretDef { name: None, at: node.at, fields: Vec::new() };
+    // A block mapping's own mark points past its first key; its first key is where it starts.
+    let start = entries.first().map_or(node.at, |(k, _)| k.at);
+    let mut def = SecretDef { name: None, at: start, fields: Vec::new() };
     if let Some((name, at)) = key {
         def.name = Some(name);
         def.at = at;
@@ -248,7 +246,7 @@ pub fn effective_name(def: &SecretDef) -> String {
 fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diagnostic>) {
     // DuckDB compares secret names case-insensitively.
     for (i, def) in secrets.iter().enumerate() {
-        let name = effective_name(def);
+        let name = effective_name(def).to_lowercase();
         if let Some(first) = secrets[..i].iter().find(|d| effective_name(d).eq_ignore_ascii_case(&name)) {
             problems.push(
                 Diagnostic::error(
