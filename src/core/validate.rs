@@ -44,8 +44,9 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Every value that must never appear in output.
-    pub fn sensitive_values(&self) -> Vec<&str> {
+    /// Every value of the secret: DuckDB error texts are scrubbed of all of them (SPEC §4),
+    /// not only of the sensitive ones, since a cast error may quote any.
+    pub fn values_to_scrub(&self) -> Vec<&str> {
         let mut out = Vec::new();
         for p in &self.params {
             match &p.value {

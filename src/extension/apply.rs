@@ -60,51 +60,58 @@ pub struct Step {
     pub undo: Option<String>,
 }
 
-/// Runs every step in one transaction: all of them take effect, or none does.
+/// Runs every step: all of them take effect, or none does.
 ///
-/// Temporary secrets are transactional. Persistent ones are files written at once, so when
-/// the batch holds any, each is first tried as a temporary secret under a throwaway name in
-/// a transaction that is rolled back (values, casts, OAuth round trips all happen there), and
-/// if the real batch still fails, the persistent secrets it created are dropped again.
+/// Temporary secrets are transactional, so they are created in one transaction. Persistent
+/// ones are files written at once, which a ROLLBACK leaves behind (and out of step with the
+/// in-memory list). So when the batch holds any:
+/// 1. every secret is first tried as a temporary secret under a throwaway name, in a
+///    transaction that is always rolled back — values, casts and OAuth round trips fail here,
+///    before anything changed;
+/// 2. the persistent secrets are created one by one; if one fails, those this call created
+///    are dropped again;
+/// 3. the temporary ones are created in one transaction; if that fails, it is rolled back and
+///    the persistent ones created in step 2 are dropped.
+///
+/// What this cannot undo: a persistent secret *replaced* in step 2 when a later step fails
+/// for a reason the trial could not foresee (a full disk, a missing storage).
 pub fn run_all_or_nothing(conn: &Connection, steps: &[Step], trial: &[Step], scrubber: &Scrubber) -> Result<(), String> {
-    let fail = |step: &Step, error: duckdb::Error| {
+    let refused = |step: &Step, error: duckdb::Error| {
         let raw = clean_error(&error.to_string());
         let message = scrubber.scrub(&raw, "DuckDB's message was withheld because it quoted a secret value");
         format!("yamlsecrets: DuckDB refused {}, no secret was created: {message}", step.label)
     };
     let execute = |sql: &str| conn.execute_batch(sql).map_err(|e| clean_error(&e.to_string()));
-
-    if !trial.is_empty() {
+    let in_transaction = |batch: &[&Step], keep: bool| -> Result<(), String> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         execute("BEGIN TRANSACTION")?;
-        for step in trial {
+        for step in batch {
             if let Err(e) = conn.execute_batch(&step.sql) {
                 let _ = execute("ROLLBACK");
-                return Err(fail(step, e));
+                return Err(refused(step, e));
             }
         }
-        execute("ROLLBACK")?;
-    }
+        execute(if keep { "COMMIT" } else { "ROLLBACK" })
+    };
+    let undo = |done: &[&Step], message: String| -> String {
+        let failed = done.iter().filter_map(|s| s.undo.as_deref()).filter(|sql| execute(sql).is_err()).count();
+        if failed == 0 {
+            message
+        } else {
+            format!("{message}\nyamlsecrets could not drop {failed} persistent secret(s) it had created; check duckdb_secrets()")
+        }
+    };
 
-    execute("BEGIN TRANSACTION")?;
-    // Temporary secrets first, so a failure among them happens before any file is written.
-    let ordered = steps.iter().filter(|s| !s.persistent).chain(steps.iter().filter(|s| s.persistent));
+    in_transaction(&trial.iter().collect::<Vec<_>>(), false)?;
     let mut done: Vec<&Step> = Vec::new();
-    for step in ordered {
+    for step in steps.iter().filter(|s| s.persistent) {
         if let Err(e) = conn.execute_batch(&step.sql) {
-            let message = fail(step, e);
-            let _ = execute("ROLLBACK");
-            let mut leftovers = Vec::new();
-            for undo in done.iter().filter_map(|s| s.undo.as_deref()) {
-                if execute(undo).is_err() {
-                    leftovers.push(undo);
-                }
-            }
-            if !leftovers.is_empty() {
-                return Err(format!("{message}\nyamlsecrets could not undo every persistent secret of this call; check duckdb_secrets()"));
-            }
-            return Err(message);
+            return Err(undo(&done, refused(step, e)));
         }
         done.push(step);
     }
-    execute("COMMIT")
+    let temporary: Vec<&Step> = steps.iter().filter(|s| !s.persistent).collect();
+    in_transaction(&temporary, true).map_err(|message| undo(&done, message))
 }

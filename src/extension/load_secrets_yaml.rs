@@ -90,7 +90,7 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     let mut rows = Vec::new();
     let any_persistent = outcome.secrets.iter().any(|s| s.persistent);
     for (index, secret) in outcome.secrets.iter().enumerate() {
-        for value in secret.sensitive_values() {
+        for value in secret.values_to_scrub() {
             scrubber.add(value);
         }
         let source = format!("{}:{}", args.request.file, secret.at.line);
