@@ -460,7 +460,10 @@ impl Checker<'_> {
     fn warn_literal(&mut self, value: &Node, key: &str) {
         let literal = match &value.value {
             Value::Scalar { text, .. } => !value.is_null() && !text.is_empty() && !interpolate::has_reference(text),
-            Value::Mapping(entries) => entries.iter().any(|(_, v)| v.as_str().is_some_and(|t| !interpolate::has_reference(t))),
+            // Header maps mix credentials with harmless headers: warn when none is a reference.
+            Value::Mapping(entries) => {
+                !entries.is_empty() && entries.iter().all(|(_, v)| v.as_str().is_some_and(|t| !interpolate::has_reference(t)))
+            }
             Value::Sequence(_) => false,
         };
         if literal {

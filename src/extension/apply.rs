@@ -79,7 +79,7 @@ pub fn run_all_or_nothing(conn: &Connection, steps: &[Step], trial: &[Step], scr
     let refused = |step: &Step, error: duckdb::Error| {
         let raw = clean_error(&error.to_string());
         let message = scrubber.scrub(&raw, "DuckDB's message was withheld because it quoted a secret value");
-        format!("yamlsecrets: DuckDB refused {}, no secret was created: {message}", step.label)
+        format!("yamlsecrets: DuckDB refused {}; nothing of this call was applied: {message}", step.label)
     };
     let execute = |sql: &str| conn.execute_batch(sql).map_err(|e| clean_error(&e.to_string()));
     let in_transaction = |batch: &[&Step], keep: bool| -> Result<(), String> {

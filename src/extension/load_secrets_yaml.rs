@@ -72,7 +72,10 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
         return Err(error_report(&outcome.diagnostics));
     }
     let existing = apply::existing_secrets(conn)?;
-    let exists = |secret: &Secret| existing.iter().any(|e| e.name.eq_ignore_ascii_case(&secret.name));
+    // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
+    let exists = |secret: &Secret| {
+        existing.iter().any(|e| e.name.eq_ignore_ascii_case(&secret.name) && e.persistent == secret.persistent)
+    };
 
     if !args.replace {
         let taken: Vec<String> = outcome.secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();

@@ -58,7 +58,6 @@ fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result
     let existing = apply::existing_secrets(conn)?;
     let mut steps = Vec::new();
     let mut rows = Vec::new();
-    let mut dropped = Vec::new();
     for secret in &declared {
         let source = format!("{}:{}", args.request.file, secret.line);
         // A name may exist both as a temporary and as a persistent secret: drop each.
@@ -68,17 +67,20 @@ fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result
             continue;
         }
         for found in matches {
-            let sql = render::drop_secret(&found.name, found.persistent, Some(&found.storage))
+            // DuckDB takes a storage only for persistent drops.
+            let storage = found.persistent.then_some(found.storage.as_str());
+            let sql = render::drop_secret(&found.name, found.persistent, storage)
                 .map_err(|_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte", secret.name))?;
-            steps.push(Step { sql, label: format!("dropping secret '{}' ({source})", secret.name), persistent: found.persistent, undo: None });
+            let label = format!("to drop secret '{}' ({source})", secret.name);
+            steps.push(Step { sql, label, persistent: found.persistent, undo: None });
             let action = if args.dry_run { "dry_run" } else { "dropped" };
             rows.push(row(&secret.name, &secret.type_name, Some(found.persistent), Some(&found.storage), action, &source));
         }
-        dropped.push(secret.name.clone());
     }
     if !args.dry_run {
         apply::run_all_or_nothing(conn, &steps, &[], &Scrubber::new())?;
-        shared.loaded.forget(&dropped);
+        let unloaded: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();
+        shared.loaded.forget(&unloaded);
     }
     Ok(rows)
 }
