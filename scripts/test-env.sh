@@ -115,3 +115,9 @@ else
   stamp_set libduckdb "$want"
   echo "test-env: libduckdb installed ($LIB_DIR/libduckdb.so)"
 fi
+
+# 5. Servers and tools of the end-to-end tests: one script per family, each idempotent.
+for part in "$ROOT"/scripts/test-env.d/*.sh; do
+  [[ -e "$part" ]] || continue
+  ENV_DIR="$ENV_DIR" VENV="$VENV" STAMPS="$STAMPS" bash "$part"
+done
