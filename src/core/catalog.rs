@@ -1,8 +1,34 @@
 //! The secret types yamlsecrets knows: one declarative table that drives validation,
 //! SQL rendering, redaction, `yamlsecrets_types()` and the catalogue-vs-DuckDB test.
 //!
-//! Source of truth: the parameters DuckDB v1.5.5 and its extensions register for each
-//! secret type and provider. Adding a type is one entry in `SECRET_TYPES`.
+//! Source of truth: the `named_parameters` DuckDB v1.5.5 and its extensions register for
+//! each secret type and provider (read from their sources at the commits of the v1.5.5
+//! builds, then checked against the real binaries by `test/e2e/test_catalog.py`):
+//!
+//! | type | provider (extension) | registered in |
+//! |---|---|---|
+//! | http | config, env (core) | duckdb `src/main/secret/default_secrets.cpp` |
+//! | s3, r2, gcs, aws | config (httpfs) | duckdb-httpfs `src/create_secret_functions.cpp` |
+//! | s3, r2, gcs, aws, rds | credential_chain (aws) | duckdb-aws `src/aws_secret.cpp` |
+//! | azure | 5 providers (azure) | duckdb-azure `src/azure_secret.cpp` |
+//! | huggingface | config, credential_chain (httpfs) | duckdb-httpfs `src/create_secret_functions.cpp` |
+//! | postgres (+ the `rds` type) | config (postgres_scanner) | duckdb-postgres `src/postgres_secrets.cpp` |
+//! | mysql | config (mysql_scanner) | duckdb-mysql `src/mysql_extension.cpp` |
+//! | iceberg | config (iceberg) | duckdb-iceberg `src/catalog/rest/storage/authorization/oauth2.cpp` |
+//! | ducklake | config (ducklake) | ducklake `src/storage/ducklake_secret.cpp` |
+//! | motherduck | config (motherduck) | closed source; the documented `TOKEN` |
+//!
+//! Kinds: DuckDB types almost every parameter VARCHAR and casts what it is given, so a
+//! kind says what users write and how yamlsecrets checks it. `Integer` is used where DuckDB
+//! says VARCHAR but the value is a number (ports, timeouts): it renders bare and DuckDB
+//! casts it. Sensitive: every value DuckDB redacts in `duckdb_secrets()` (the test checks
+//! this) plus credentials DuckDB forgets to redact (s3 `http_proxy_password`, header maps
+//! that carry `Authorization`, connection strings, ...).
+//!
+//! Deliberately absent: the `iceberg` provider of s3/gcs/r2 (the iceberg extension's
+//! internal carrier for vended credentials, never written by users).
+//!
+//! Adding a type is one entry in `SECRET_TYPES`.
 
 /// How a parameter's value is written in YAML and rendered in `CREATE SECRET`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,19 +113,38 @@ const fn secret(name: &'static str) -> Param {
 const fn boolean(name: &'static str) -> Param {
     Param { name, kind: Kind::Boolean, sensitive: false }
 }
-#[allow(dead_code)]
 const fn integer(name: &'static str) -> Param {
     Param { name, kind: Kind::Integer, sensitive: false }
 }
 const fn map(name: &'static str, sensitive: bool) -> Param {
     Param { name, kind: Kind::TextMap, sensitive }
 }
-#[allow(dead_code)]
-const fn list(name: &'static str) -> Param {
-    Param { name, kind: Kind::TextList, sensitive: false }
+
+/// `a` followed by `b`, for provider lists that extend a shared one. `N` must be `A + B`
+/// (checked when the constant is evaluated, i.e. at compile time).
+const fn join<const A: usize, const B: usize, const N: usize>(a: [Param; A], b: [Param; B]) -> [Param; N] {
+    assert!(A + B == N, "join: N must be A + B");
+    let mut out = [text(""); N];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
 }
 
-const HTTP_PARAMS: &[Param] = &[
+// ---------------------------------------------------------------------------------------
+// http (core)
+// ---------------------------------------------------------------------------------------
+
+/// Both `config` and `env` (env reads http_proxy* from the environment, these override).
+/// DuckDB redacts bearer_token and http_proxy_password; extra_http_headers is sensitive
+/// here because it is where `Authorization`/API-key headers go.
+const HTTP: &[Param] = &[
     secret("bearer_token"),
     map("extra_http_headers", true),
     text("http_proxy"),
@@ -108,17 +153,323 @@ const HTTP_PARAMS: &[Param] = &[
     boolean("verify_ssl"),
 ];
 
-pub static SECRET_TYPES: &[SecretType] = &[SecretType {
-    name: "http",
-    default_provider: "config",
-    providers: &[
-        Provider { name: "config", extension: "core", params: HTTP_PARAMS, required: &[] },
-        Provider { name: "env", extension: "core", params: HTTP_PARAMS, required: &[] },
-    ],
-    aliases: &[],
-    ignored: &[],
-    convenience: Convenience::None,
-}];
+// ---------------------------------------------------------------------------------------
+// s3, r2, gcs, aws: `config` (httpfs) and `credential_chain` (aws)
+// ---------------------------------------------------------------------------------------
+
+/// httpfs `config`, shared by s3 and aws (r2 and gcs add one each).
+/// key_id is sensitive although DuckDB shows it: it is half of a credential pair and
+/// secret scanners flag it. `refresh` is VARCHAR (`'auto'`). `refresh_info` is httpfs's
+/// testing hook (a map of the options to recreate the secret with, credentials included);
+/// mutually exclusive with `refresh`.
+const S3_CONFIG: [Param; 17] = [
+    secret("key_id"),
+    secret("secret"),
+    text("region"),
+    secret("session_token"),
+    text("endpoint"),
+    text("url_style"),
+    boolean("use_ssl"),
+    boolean("verify_ssl"),
+    text("kms_key_id"),
+    boolean("url_compatibility_mode"),
+    boolean("requester_pays"),
+    text("refresh"),
+    map("refresh_info", true),
+    text("http_proxy"),
+    text("http_proxy_username"),
+    // DuckDB does not redact it for these types; it is a password all the same.
+    secret("http_proxy_password"),
+    map("extra_http_headers", true),
+];
+/// r2 `account_id` builds the endpoint `<account_id>.r2.cloudflarestorage.com`.
+const R2_CONFIG: [Param; 18] = join(S3_CONFIG, [text("account_id")]);
+const GCS_CONFIG: [Param; 18] = join(S3_CONFIG, [secret("bearer_token")]);
+
+/// aws `credential_chain`, shared by s3, gcs and aws (r2 and rds add their own). Unlike
+/// httpfs `config` it has no verify_ssl, kms_key_id, requester_pays, extra_http_headers.
+/// `chain` is a `;`-separated list (config, env, sso, sts, instance, process,
+/// web_identity); `validation` is `exists` (default: CREATE fails when the chain finds no
+/// credentials) or `none`; key_id/secret/session_token override what the chain finds.
+const AWS_CHAIN: [Param; 19] = [
+    text("chain"),
+    text("profile"),
+    text("validation"),
+    text("region"),
+    text("endpoint"),
+    text("url_style"),
+    boolean("use_ssl"),
+    boolean("url_compatibility_mode"),
+    text("assume_role_arn"),
+    // An AWS external id guards against confused deputies; AWS documents it as not secret.
+    text("external_id"),
+    text("web_identity_token_file"),
+    text("session_name"),
+    text("refresh"),
+    secret("key_id"),
+    secret("secret"),
+    secret("session_token"),
+    text("http_proxy"),
+    text("http_proxy_username"),
+    secret("http_proxy_password"),
+];
+const R2_CHAIN: [Param; 20] = join(AWS_CHAIN, [text("account_id")]);
+/// The `rds` type (registered by postgres_scanner, provider by aws) makes an IAM auth
+/// token for PostgreSQL on RDS. DuckDB types rds_port VARCHAR; it is a port.
+/// rds_template_secret_name is what postgres_scanner sets when it re-creates the secret
+/// to mint a fresh token; with it, CREATE computes the token at once.
+const RDS_CHAIN: [Param; 23] =
+    join(AWS_CHAIN, [text("rds_user"), text("rds_host"), integer("rds_port"), text("rds_template_secret_name")]);
+/// DuckDB refuses an rds secret without these (and a region, which may come from the
+/// environment or the `s3_region` setting).
+const RDS_REQUIRED: &[&str] = &["chain", "rds_user", "rds_host", "rds_port"];
+
+/// Aliases for users coming from boto3/dbt settings (`s3_access_key_id`...).
+const AWS_ALIASES: &[(&str, &str)] = &[("access_key_id", "key_id"), ("secret_access_key", "secret")];
+
+// ---------------------------------------------------------------------------------------
+// azure (azure)
+// ---------------------------------------------------------------------------------------
+
+/// Every azure provider takes these. DuckDB redacts proxy_password (note the names:
+/// proxy_user_name/proxy_password, not http_proxy_username/_password as elsewhere).
+/// `account_key` is not a DuckDB parameter: see `Convenience::AzureAccountKey`.
+const AZURE_COMMON: [Param; 5] =
+    [text("account_name"), text("endpoint"), text("http_proxy"), text("proxy_user_name"), secret("proxy_password")];
+const AZURE_CONFIG: [Param; 6] = join(AZURE_COMMON, [secret("connection_string")]);
+/// `chain`: `;`-separated list of cli, managed_identity, workload_identity, env, default.
+const AZURE_CHAIN: [Param; 6] = join(AZURE_COMMON, [text("chain")]);
+/// Client, object and resource ids name an identity; they are not credentials.
+const AZURE_MANAGED_IDENTITY: [Param; 8] =
+    join(AZURE_COMMON, [text("client_id"), text("object_id"), text("resource_id")]);
+/// DuckDB redacts client_certificate_path (a path, but to a private key), so it is
+/// sensitive here too.
+const AZURE_SERVICE_PRINCIPAL: [Param; 9] = join(
+    AZURE_COMMON,
+    [text("tenant_id"), text("client_id"), secret("client_secret"), secret("client_certificate_path")],
+);
+const AZURE_ACCESS_TOKEN: [Param; 6] = join(AZURE_COMMON, [secret("access_token")]);
+
+// ---------------------------------------------------------------------------------------
+// huggingface (httpfs)
+// ---------------------------------------------------------------------------------------
+
+const HUGGINGFACE_CONFIG: &[Param] = &[secret("token")];
+/// Reads HF_TOKEN, HF_TOKEN_PATH, $HF_HOME/token or ~/.cache/huggingface/token: it takes
+/// no parameter at all (`token` is refused).
+const HUGGINGFACE_CHAIN: &[Param] = &[];
+
+// ---------------------------------------------------------------------------------------
+// postgres (postgres_scanner)
+// ---------------------------------------------------------------------------------------
+
+/// Every libpq connection keyword (all VARCHAR in DuckDB) plus `uri` and `aws_rds_secret`.
+/// DuckDB's own canonical name is `dbname`, with `database`, `hostname`, `username` as
+/// aliases it accepts; yamlsecrets writes `database` (the name SPEC and users use).
+/// Numbers are `Integer` so `port: "54x2"` fails in validation, not in libpq.
+/// Sensitive: what DuckDB redacts (password, sslpassword, oauth_client_secret, uri) and the
+/// SCRAM keys, which stand in for the password.
+const POSTGRES: &[Param] = &[
+    text("host"),
+    text("hostaddr"),
+    integer("port"),
+    text("database"),
+    text("user"),
+    secret("password"),
+    text("passfile"),
+    // `postgresql://user:password@host/db`: DuckDB redacts it since it can carry a password.
+    secret("uri"),
+    // The name of an `rds` secret whose IAM token becomes the password.
+    text("aws_rds_secret"),
+    text("require_auth"),
+    text("channel_binding"),
+    integer("connect_timeout"),
+    text("client_encoding"),
+    text("options"),
+    text("application_name"),
+    text("fallback_application_name"),
+    // libpq booleans spelled 0/1 (keepalives, requiressl, sslcompression, sslsni,
+    // gssdelegation) stay Text: libpq takes them as strings.
+    text("keepalives"),
+    integer("keepalives_idle"),
+    integer("keepalives_interval"),
+    integer("keepalives_count"),
+    integer("tcp_user_timeout"),
+    text("replication"),
+    text("gssencmode"),
+    text("sslmode"),
+    text("requiressl"),
+    text("sslnegotiation"),
+    text("sslcompression"),
+    text("sslcert"),
+    text("sslkey"),
+    text("sslkeylogfile"),
+    secret("sslpassword"),
+    text("sslcertmode"),
+    text("sslrootcert"),
+    text("sslcrl"),
+    text("sslcrldir"),
+    text("sslsni"),
+    text("requirepeer"),
+    text("ssl_min_protocol_version"),
+    text("ssl_max_protocol_version"),
+    text("min_protocol_version"),
+    text("max_protocol_version"),
+    text("krbsrvname"),
+    text("gsslib"),
+    text("gssdelegation"),
+    secret("scram_client_key"),
+    secret("scram_server_key"),
+    text("service"),
+    text("target_session_attrs"),
+    text("load_balance_hosts"),
+    text("oauth_issuer"),
+    text("oauth_client_id"),
+    secret("oauth_client_secret"),
+    text("oauth_scope"),
+];
+
+// ---------------------------------------------------------------------------------------
+// mysql (mysql_scanner)
+// ---------------------------------------------------------------------------------------
+
+/// DuckDB redacts only `password`. ssl_key is a path (to a key), not a credential.
+const MYSQL: &[Param] = &[
+    text("host"),
+    // VARCHAR in DuckDB; a port all the same.
+    integer("port"),
+    text("user"),
+    secret("password"),
+    text("database"),
+    text("socket"),
+    text("ssl_mode"),
+    text("ssl_ca"),
+    text("ssl_capath"),
+    text("ssl_cert"),
+    text("ssl_cipher"),
+    text("ssl_crl"),
+    text("ssl_crlpath"),
+    text("ssl_key"),
+];
+
+// ---------------------------------------------------------------------------------------
+// iceberg (iceberg)
+// ---------------------------------------------------------------------------------------
+
+/// With `token`, CREATE stores it; otherwise it POSTs client_id/client_secret to
+/// oauth2_server_uri (default `<endpoint>/v1/oauth/tokens`) at CREATE time. DuckDB redacts
+/// client_id too, so it is sensitive here. expires_in is DuckDB's one INTEGER here.
+const ICEBERG: &[Param] = &[
+    secret("client_id"),
+    secret("client_secret"),
+    text("oauth2_server_uri"),
+    text("oauth2_scope"),
+    text("oauth2_grant_type"),
+    secret("token"),
+    secret("refresh_token"),
+    integer("expires_in"),
+    text("endpoint"),
+    map("extra_http_headers", true),
+];
+
+// ---------------------------------------------------------------------------------------
+// ducklake (ducklake)
+// ---------------------------------------------------------------------------------------
+
+/// DuckDB redacts nothing here; yamlsecrets does: metadata_path can be a libpq string
+/// (`postgres:dbname=... password=...`), metadata_parameters holds ATTACH options of the
+/// metadata database (passwords, secret names).
+const DUCKLAKE: &[Param] = &[
+    secret("metadata_path"),
+    text("data_path"),
+    text("metadata_schema"),
+    text("metadata_catalog"),
+    map("metadata_parameters", true),
+    boolean("encrypted"),
+];
+
+// ---------------------------------------------------------------------------------------
+// motherduck (motherduck: downloaded from MotherDuck at LOAD, so untestable offline)
+// ---------------------------------------------------------------------------------------
+
+const MOTHERDUCK: &[Param] = &[secret("token")];
+
+// ---------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------
+
+const fn provider(name: &'static str, extension: &'static str, params: &'static [Param]) -> Provider {
+    Provider { name, extension, params, required: &[] }
+}
+
+const fn plain(name: &'static str, default_provider: &'static str, providers: &'static [Provider]) -> SecretType {
+    SecretType { name, default_provider, providers, aliases: &[], ignored: &[], convenience: Convenience::None }
+}
+
+const fn aws_family(name: &'static str, providers: &'static [Provider]) -> SecretType {
+    SecretType { aliases: AWS_ALIASES, ..plain(name, "config", providers) }
+}
+
+pub static SECRET_TYPES: &[SecretType] = &[
+    plain("http", "config", &[provider("config", "core", HTTP), provider("env", "core", HTTP)]),
+    aws_family("s3", &[provider("config", "httpfs", &S3_CONFIG), provider("credential_chain", "aws", &AWS_CHAIN)]),
+    aws_family("r2", &[provider("config", "httpfs", &R2_CONFIG), provider("credential_chain", "aws", &R2_CHAIN)]),
+    aws_family("gcs", &[provider("config", "httpfs", &GCS_CONFIG), provider("credential_chain", "aws", &AWS_CHAIN)]),
+    // httpfs registers the `aws` type with a `config` provider too (default: config).
+    aws_family("aws", &[provider("config", "httpfs", &S3_CONFIG), provider("credential_chain", "aws", &AWS_CHAIN)]),
+    // Type registered by postgres_scanner, its only provider by aws: both must be loaded.
+    SecretType {
+        aliases: AWS_ALIASES,
+        ..plain(
+            "rds",
+            "credential_chain",
+            &[Provider { required: RDS_REQUIRED, ..provider("credential_chain", "aws", &RDS_CHAIN) }],
+        )
+    },
+    SecretType {
+        convenience: Convenience::AzureAccountKey,
+        ..plain(
+            "azure",
+            "config",
+            &[
+                provider("config", "azure", &AZURE_CONFIG),
+                provider("credential_chain", "azure", &AZURE_CHAIN),
+                provider("managed_identity", "azure", &AZURE_MANAGED_IDENTITY),
+                provider("service_principal", "azure", &AZURE_SERVICE_PRINCIPAL),
+                provider("access_token", "azure", &AZURE_ACCESS_TOKEN),
+            ],
+        )
+    },
+    plain(
+        "huggingface",
+        "config",
+        &[provider("config", "httpfs", HUGGINGFACE_CONFIG), provider("credential_chain", "httpfs", HUGGINGFACE_CHAIN)],
+    ),
+    SecretType {
+        // The first three are aliases DuckDB itself accepts.
+        aliases: &[("dbname", "database"), ("hostname", "host"), ("username", "user")],
+        ignored: &[(
+            "schema",
+            "'schema' is not a secret parameter and is not passed to DuckDB: give it to ATTACH \
+             (ATTACH '' AS pg (TYPE postgres, SECRET <name>, SCHEMA '<schema>'))",
+        )],
+        convenience: Convenience::PostgresConnectionString,
+        ..plain("postgres", "config", &[provider("config", "postgres_scanner", POSTGRES)])
+    },
+    SecretType {
+        // The spellings DuckDB's mysql ATTACH string accepts.
+        aliases: &[("db", "database"), ("passwd", "password"), ("unix_socket", "socket")],
+        convenience: Convenience::MysqlConnectionString,
+        ..plain("mysql", "config", &[provider("config", "mysql_scanner", MYSQL)])
+    },
+    plain("iceberg", "config", &[provider("config", "iceberg", ICEBERG)]),
+    plain(
+        "ducklake",
+        "config",
+        &[Provider { required: &["metadata_path"], ..provider("config", "ducklake", DUCKLAKE) }],
+    ),
+    plain("motherduck", "config", &[provider("config", "motherduck", MOTHERDUCK)]),
+];
 
 /// Looks a type up by name, case-insensitively.
 pub fn secret_type(name: &str) -> Option<&'static SecretType> {
@@ -134,5 +485,76 @@ impl SecretType {
 impl Provider {
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lower_snake_case_and_consistent() {
+        let snake =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let mut types: Vec<&str> = SECRET_TYPES.iter().map(|t| t.name).collect();
+        types.sort_unstable();
+        types.dedup();
+        assert_eq!(types.len(), SECRET_TYPES.len(), "duplicate type");
+        for t in SECRET_TYPES {
+            assert!(snake(t.name));
+            assert!(t.provider(t.default_provider).is_some(), "{}: default provider missing", t.name);
+            for p in t.providers {
+                assert!(snake(p.name) && snake(p.extension), "{}/{}", t.name, p.name);
+                for (i, param) in p.params.iter().enumerate() {
+                    assert!(snake(param.name), "{}/{}: {:?}", t.name, p.name, param.name);
+                    assert!(
+                        p.params[..i].iter().all(|q| q.name != param.name),
+                        "{}/{}: {} twice",
+                        t.name,
+                        p.name,
+                        param.name
+                    );
+                }
+                for r in p.required {
+                    assert!(p.param(r).is_some(), "{}/{}: required {r} is no parameter", t.name, p.name);
+                }
+            }
+            for (alias, canonical) in t.aliases {
+                assert!(t.providers.iter().any(|p| p.param(canonical).is_some()), "{}: alias {alias}", t.name);
+                assert!(
+                    t.providers.iter().all(|p| p.param(alias).is_none()),
+                    "{}: alias {alias} is a parameter",
+                    t.name
+                );
+            }
+            for (ignored, _) in t.ignored {
+                assert!(t.providers.iter().all(|p| p.param(ignored).is_none()), "{}: {ignored}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn credentials_are_sensitive() {
+        for t in SECRET_TYPES {
+            for p in t.providers {
+                for param in p.params {
+                    let n = param.name;
+                    let credential = ["password", "secret", "token", "connection_string", "extra_http_headers"]
+                        .iter()
+                        .any(|w| n.contains(w))
+                        // Names of other secrets and paths to token files are not credentials.
+                        && !["aws_rds_secret", "rds_template_secret_name", "web_identity_token_file"].contains(&n);
+                    assert!(!credential || param.sensitive, "{}/{}: {n} should be sensitive", t.name, p.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_ignore_case() {
+        let s3 = secret_type("S3").unwrap();
+        assert_eq!(s3.provider("CREDENTIAL_CHAIN").unwrap().extension, "aws");
+        assert_eq!(secret_type("r2").unwrap().provider("config").unwrap().params.len(), 18);
+        assert!(secret_type("huggingface").unwrap().provider("credential_chain").unwrap().params.is_empty());
     }
 }

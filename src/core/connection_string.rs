@@ -13,7 +13,19 @@ pub fn parse_postgres(text: &str) -> Result<Parts, String> {
     if let Some(rest) = text.strip_prefix("postgresql://").or_else(|| text.strip_prefix("postgres://")) {
         return parse_uri(rest, "postgres");
     }
-    parse_key_values(text, &[("host", "host"), ("hostaddr", "host"), ("port", "port"), ("dbname", "database"), ("database", "database"), ("user", "user"), ("password", "password"), ("passfile", "passfile")])
+    parse_key_values(
+        text,
+        &[
+            ("host", "host"),
+            ("hostaddr", "host"),
+            ("port", "port"),
+            ("dbname", "database"),
+            ("database", "database"),
+            ("user", "user"),
+            ("password", "password"),
+            ("passfile", "passfile"),
+        ],
+    )
 }
 
 /// `mysql://user:pass@host:port/db` or `host=… port=… database=… user=… password=…`.
@@ -22,7 +34,18 @@ pub fn parse_mysql(text: &str) -> Result<Parts, String> {
     if let Some(rest) = text.strip_prefix("mysql://").or_else(|| text.strip_prefix("mariadb://")) {
         return parse_uri(rest, "mysql");
     }
-    parse_key_values(text, &[("host", "host"), ("port", "port"), ("database", "database"), ("db", "database"), ("user", "user"), ("password", "password"), ("socket", "socket")])
+    parse_key_values(
+        text,
+        &[
+            ("host", "host"),
+            ("port", "port"),
+            ("database", "database"),
+            ("db", "database"),
+            ("user", "user"),
+            ("password", "password"),
+            ("socket", "socket"),
+        ],
+    )
 }
 
 fn parse_uri(rest: &str, scheme: &str) -> Result<Parts, String> {
@@ -90,7 +113,9 @@ fn percent_decode(text: &str, part: &str) -> Result<String, String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(format!("the URI's {part} has a bad %-escape"))?;
+            let byte = hex
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or(format!("the URI's {part} has a bad %-escape"))?;
             out.push(byte);
             i += 3;
         } else {
@@ -183,7 +208,9 @@ pub fn azure(account: &str, key: Option<&str>, sas: Option<&str>, endpoint: Opti
         None if sas.is_some() => {
             out.push_str(&format!("AccountName={account};BlobEndpoint=https://{account}.blob.core.windows.net/;"))
         }
-        None => out.push_str(&format!("DefaultEndpointsProtocol=https;AccountName={account};EndpointSuffix=core.windows.net;")),
+        None => out.push_str(&format!(
+            "DefaultEndpointsProtocol=https;AccountName={account};EndpointSuffix=core.windows.net;"
+        )),
     }
     if let Some(key) = key {
         out.push_str(&format!("AccountKey={key};"));
@@ -235,7 +262,10 @@ mod tests {
     #[test]
     fn azure_strings() {
         let s = azure("acct", Some("k=="), None, Some("http://127.0.0.1:10000/acct"));
-        assert_eq!(s.expose(), "DefaultEndpointsProtocol=http;AccountName=acct;BlobEndpoint=http://127.0.0.1:10000/acct;AccountKey=k==;");
+        assert_eq!(
+            s.expose(),
+            "DefaultEndpointsProtocol=http;AccountName=acct;BlobEndpoint=http://127.0.0.1:10000/acct;AccountKey=k==;"
+        );
         let s = azure("acct", None, Some("?sv=1&sig=x"), None);
         assert!(s.expose().contains("SharedAccessSignature=sv=1&sig=x;"));
     }

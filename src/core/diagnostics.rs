@@ -86,8 +86,7 @@ impl fmt::Display for Diagnostic {
 
 /// One error text for a list of findings: a headline, then one finding per line.
 pub fn error_report(diagnostics: &[Diagnostic]) -> String {
-    let errors: Vec<&Diagnostic> =
-        diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
     let mut out = match errors.len() {
         1 => "yamlsecrets: 1 error, no secret was created:".to_string(),
         n => format!("yamlsecrets: {n} errors, no secret was created:"),

@@ -75,7 +75,11 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                 }
             }
             if root.get("secrets").is_none() {
-                problems.push(Diagnostic::error(file, None, "no 'secrets' key: the file must list its secrets under 'secrets:'"));
+                problems.push(Diagnostic::error(
+                    file,
+                    None,
+                    "no 'secrets' key: the file must list its secrets under 'secrets:'",
+                ));
             }
         }
     }
@@ -114,7 +118,9 @@ fn unknown_key(file: &str, key: &Node, name: &str, allowed: &[&str], what: &str)
 
 fn check_version(file: &str, v: &Node, problems: &mut Vec<Diagnostic>) {
     if v.as_str().map(str::trim) != Some("1") {
-        problems.push(Diagnostic::error(file, Some(v.at), "unsupported version: only 'version: 1' exists").in_field("version"));
+        problems.push(
+            Diagnostic::error(file, Some(v.at), "unsupported version: only 'version: 1' exists").in_field("version"),
+        );
     }
 }
 
@@ -124,7 +130,11 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
         return options;
     }
     let Value::Mapping(entries) = &node.value else {
-        problems.push(Diagnostic::error(file, Some(node.at), format!("'options' must be a mapping, not {}", node.kind_name())));
+        problems.push(Diagnostic::error(
+            file,
+            Some(node.at),
+            format!("'options' must be a mapping, not {}", node.kind_name()),
+        ));
         return options;
     };
     for (k, v) in entries {
@@ -132,7 +142,10 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
         match name {
             "persistent" | "persist" => {
                 if options.persistent.is_some() {
-                    problems.push(Diagnostic::error(file, Some(k.at), "'persistent' and 'persist' are the same option: give one").in_field(name));
+                    problems.push(
+                        Diagnostic::error(file, Some(k.at), "'persistent' and 'persist' are the same option: give one")
+                            .in_field(name),
+                    );
                 }
                 options.persistent = Some(v.clone());
             }
@@ -154,8 +167,12 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
         match &item.value {
             Value::Scalar { text, .. } if !item.is_null() => out.push((text.clone(), item.at)),
             _ => problems.push(
-                Diagnostic::error(file, Some(item.at), format!("expected a string or a list of strings, not {}", item.kind_name()))
-                    .in_field(field),
+                Diagnostic::error(
+                    file,
+                    Some(item.at),
+                    format!("expected a string or a list of strings, not {}", item.kind_name()),
+                )
+                .in_field(field),
             ),
         }
     }
@@ -198,7 +215,11 @@ fn read_definition(
     problems: &mut Vec<Diagnostic>,
 ) -> Option<SecretDef> {
     let Value::Mapping(entries) = &node.value else {
-        let mut d = Diagnostic::error(file, Some(node.at), format!("a secret definition must be a mapping, not {}", node.kind_name()));
+        let mut d = Diagnostic::error(
+            file,
+            Some(node.at),
+            format!("a secret definition must be a mapping, not {}", node.kind_name()),
+        );
         if let Some((name, _)) = &key {
             d = d.in_secret(name);
         }
@@ -221,7 +242,9 @@ fn read_definition(
                         .in_field("name"),
                 ),
                 (None, Some(text)) if !v.is_null() && !text.trim().is_empty() => def.name = Some(text.to_string()),
-                _ => problems.push(Diagnostic::error(file, Some(v.at), "a secret name must be a non-empty string").in_field("name")),
+                _ => problems.push(
+                    Diagnostic::error(file, Some(v.at), "a secret name must be a non-empty string").in_field("name"),
+                ),
             }
             continue;
         }
@@ -252,7 +275,10 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
                 Diagnostic::error(
                     file,
                     Some(def.at),
-                    format!("duplicate secret name (first defined at line {}, column {})", first.at.line, first.at.column),
+                    format!(
+                        "duplicate secret name (first defined at line {}, column {})",
+                        first.at.line, first.at.column
+                    ),
                 )
                 .in_secret(&name),
             );
@@ -314,8 +340,14 @@ mod tests {
     fn strictness_is_reported_with_places() {
         let found = problems_of("version: 2\nsecrest: {}\noptions:\n  persistant: true\n");
         assert!(found.iter().any(|p| p.starts_with("s.yaml:1:10:") && p.contains("version")), "{found:?}");
-        assert!(found.iter().any(|p| p.starts_with("s.yaml:2:1:") && p.contains("did you mean 'secrets'")), "{found:?}");
-        assert!(found.iter().any(|p| p.starts_with("s.yaml:4:3:") && p.contains("did you mean 'persistent'")), "{found:?}");
+        assert!(
+            found.iter().any(|p| p.starts_with("s.yaml:2:1:") && p.contains("did you mean 'secrets'")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|p| p.starts_with("s.yaml:4:3:") && p.contains("did you mean 'persistent'")),
+            "{found:?}"
+        );
         assert!(found.iter().any(|p| p.contains("no 'secrets' key")), "{found:?}");
     }
 

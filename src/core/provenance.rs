@@ -25,7 +25,14 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(secret: &Secret, file: &str, path: PathBuf, file_fingerprint: u64, env_files: Vec<PathBuf>, loaded_at: i64) -> Self {
+    pub fn new(
+        secret: &Secret,
+        file: &str,
+        path: PathBuf,
+        file_fingerprint: u64,
+        env_files: Vec<PathBuf>,
+        loaded_at: i64,
+    ) -> Self {
         Record {
             name: secret.name.clone(),
             type_name: secret.type_name.clone(),
@@ -91,7 +98,8 @@ pub fn status(record: &Record, still_exists: bool) -> Status {
             }
             Source::File { path, fingerprint: then } => {
                 let now = interpolate::read_bounded(path, interpolate::MAX_VALUE_FILE_BYTES).ok().map(|t| {
-                    let value = t.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&t).to_string();
+                    let value =
+                        t.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&t).to_string();
                     fingerprint(&value)
                 });
                 if now != *then {

@@ -48,11 +48,8 @@ pub fn create_secret(secret: &Secret, replace: bool) -> Result<Rendered, NulByte
 
 /// `DROP [PERSISTENT|TEMPORARY] SECRET IF EXISTS name [FROM storage]`.
 pub fn drop_secret(name: &str, persistent: bool, storage: Option<&str>) -> Result<String, NulByte> {
-    let mut sql = format!(
-        "DROP {} SECRET IF EXISTS {}",
-        if persistent { "PERSISTENT" } else { "TEMPORARY" },
-        quote_ident(name)?
-    );
+    let mut sql =
+        format!("DROP {} SECRET IF EXISTS {}", if persistent { "PERSISTENT" } else { "TEMPORARY" }, quote_ident(name)?);
     if let Some(storage) = storage {
         sql.push_str(&format!(" FROM {}", quote_ident(storage)?));
     }
@@ -82,7 +79,10 @@ fn render_value(value: &ParamValue) -> Result<String, NulByte> {
 fn redact_value(value: &ParamValue) -> Result<String, NulByte> {
     Ok(match value {
         ParamValue::Map(entries) => {
-            let entries = entries.iter().map(|(k, _)| Ok(format!("{}: {REDACTED}", quote_literal(k)?))).collect::<Result<Vec<_>, NulByte>>()?;
+            let entries = entries
+                .iter()
+                .map(|(k, _)| Ok(format!("{}: {REDACTED}", quote_literal(k)?)))
+                .collect::<Result<Vec<_>, NulByte>>()?;
             format!("MAP {{{}}}", entries.join(", "))
         }
         ParamValue::List(items) => format!("[{}]", vec![REDACTED; items.len()].join(", ")),
@@ -106,7 +106,11 @@ mod tests {
             persistent: false,
             storage: None,
             params: vec![
-                Param { name: "bearer_token".into(), value: ParamValue::Text(SecretString::new("t'ok".into())), sensitive: true },
+                Param {
+                    name: "bearer_token".into(),
+                    value: ParamValue::Text(SecretString::new("t'ok".into())),
+                    sensitive: true,
+                },
                 Param {
                     name: "extra_http_headers".into(),
                     value: ParamValue::Map(vec![("X-Key".into(), SecretString::new("v".into()))]),

@@ -84,9 +84,7 @@ impl Environment {
     }
 
     fn has_extension(&self, name: &str) -> bool {
-        self.everything_loaded
-            || name == "core"
-            || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
+        self.everything_loaded || name == "core" || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
     }
 }
 
@@ -175,7 +173,8 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
                 continue;
             }
         }
-        let mut checker = Checker { file, secret: &name, context: &context, problems, sources: Vec::new(), lint: request.lint };
+        let mut checker =
+            Checker { file, secret: &name, context: &context, problems, sources: Vec::new(), lint: request.lint };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
             outcome.secrets.push(secret);
         }
@@ -205,16 +204,27 @@ fn load_variables(
         match interpolate::read_bounded(&path, interpolate::MAX_VALUE_FILE_BYTES) {
             Ok(text) => {
                 if let Err((line, message)) = variables.add_dotenv(&text) {
-                    problems.push(Diagnostic::error(&shown, Some(Location { line, column: 1 }), message).in_field("env_file"));
+                    problems.push(
+                        Diagnostic::error(&shown, Some(Location { line, column: 1 }), message).in_field("env_file"),
+                    );
                 }
             }
-            Err(message) => problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file")),
+            Err(message) => {
+                problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file"))
+            }
         }
     }
     (variables, consulted)
 }
 
-fn boolean_of(file: &str, node: &Node, field: &str, variables: &Variables, base_dir: &Path, problems: &mut Vec<Diagnostic>) -> Option<bool> {
+fn boolean_of(
+    file: &str,
+    node: &Node,
+    field: &str,
+    variables: &Variables,
+    base_dir: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<bool> {
     let context = Context { variables, base_dir };
     let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new(), lint: false };
     match checker.coerce(node, field, Kind::Boolean, false)? {
@@ -268,7 +278,11 @@ impl Checker<'_> {
         };
         let entry = catalog::secret_type(&type_name);
         if entry.is_none() && !environment.registers(&type_name) {
-            let known: Vec<&str> = catalog::SECRET_TYPES.iter().map(|t| t.name).chain(environment.secret_types.iter().map(String::as_str)).collect();
+            let known: Vec<&str> = catalog::SECRET_TYPES
+                .iter()
+                .map(|t| t.name)
+                .chain(environment.secret_types.iter().map(String::as_str))
+                .collect();
             let hint = match did_you_mean(&type_name, known) {
                 Some(close) => format!("; did you mean '{close}'?"),
                 None => " (no loaded extension registers it)".to_string(),
@@ -335,7 +349,11 @@ impl Checker<'_> {
         }
 
         if secret.persistent && secret.scope.is_empty() {
-            self.warning(def.at, "scope", "a persistent secret without a scope applies to every path of its type; add 'scope:'");
+            self.warning(
+                def.at,
+                "scope",
+                "a persistent secret without a scope applies to every path of its type; add 'scope:'",
+            );
         }
         secret.sources = std::mem::take(&mut self.sources);
         (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
@@ -354,8 +372,18 @@ impl Checker<'_> {
         let Some(spec) = entry.provider(provider_name) else {
             let names: Vec<&str> = entry.providers.iter().map(|p| p.name).collect();
             let at = provider_node.map_or(def.at, |n| n.at);
-            let hint = did_you_mean(provider_name, names.iter().copied()).map(|c| format!("did you mean '{c}'? ")).unwrap_or_default();
-            self.error(at, "provider", format!("unknown provider '{provider_name}' for type '{}'; {hint}(providers: {})", entry.name, names.join(", ")));
+            let hint = did_you_mean(provider_name, names.iter().copied())
+                .map(|c| format!("did you mean '{c}'? "))
+                .unwrap_or_default();
+            self.error(
+                at,
+                "provider",
+                format!(
+                    "unknown provider '{provider_name}' for type '{}'; {hint}(providers: {})",
+                    entry.name,
+                    names.join(", ")
+                ),
+            );
             return;
         };
         if !environment.has_type(entry.name) || !environment.has_extension(spec.extension) {
@@ -380,7 +408,10 @@ impl Checker<'_> {
             }
             let canonical = entry.aliases.iter().find(|(alias, _)| alias == key).map_or(key.as_str(), |(_, c)| c);
             if let Some((_, other_at, _)) = fields.iter().find(|(k, _, _)| k == canonical) {
-                let message = format!("'{key}' sets '{canonical}' again (first at line {}, column {})", other_at.line, other_at.column);
+                let message = format!(
+                    "'{key}' sets '{canonical}' again (first at line {}, column {})",
+                    other_at.line, other_at.column
+                );
                 self.error(*key_at, key, message);
                 continue;
             }
@@ -403,7 +434,11 @@ impl Checker<'_> {
             match spec.param(key) {
                 Some(param) => {
                     if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
-                        secret.params.push(Param { name: param.name.to_string(), value: v, sensitive: param.sensitive });
+                        secret.params.push(Param {
+                            name: param.name.to_string(),
+                            value: v,
+                            sensitive: param.sensitive,
+                        });
                     }
                 }
                 None => self.unknown_field(entry, spec.name, key, *key_at),
@@ -418,7 +453,10 @@ impl Checker<'_> {
 
     fn unknown_field(&mut self, entry: &SecretType, provider: &str, key: &str, at: Location) {
         if let Some(other) = entry.providers.iter().find(|p| p.param(key).is_some()) {
-            let message = format!("'{key}' is a parameter of provider '{}', not of provider '{provider}' (set 'provider: {}')", other.name, other.name);
+            let message = format!(
+                "'{key}' is a parameter of provider '{}', not of provider '{provider}' (set 'provider: {}')",
+                other.name, other.name
+            );
             self.error(at, key, message);
             return;
         }
@@ -462,12 +500,17 @@ impl Checker<'_> {
             Value::Scalar { text, .. } => !value.is_null() && !text.is_empty() && !interpolate::has_reference(text),
             // Header maps mix credentials with harmless headers: warn when none is a reference.
             Value::Mapping(entries) => {
-                !entries.is_empty() && entries.iter().all(|(_, v)| v.as_str().is_some_and(|t| !interpolate::has_reference(t)))
+                !entries.is_empty()
+                    && entries.iter().all(|(_, v)| v.as_str().is_some_and(|t| !interpolate::has_reference(t)))
             }
             Value::Sequence(_) => false,
         };
         if literal {
-            self.warning(value.at, key, format!("{LITERAL_CREDENTIAL}; use a reference such as ${{ENV_VAR}} or ${{file:path}}"));
+            self.warning(
+                value.at,
+                key,
+                format!("{LITERAL_CREDENTIAL}; use a reference such as ${{ENV_VAR}} or ${{file:path}}"),
+            );
         }
     }
 
@@ -528,7 +571,11 @@ impl Checker<'_> {
                     Value::Sequence(items) => items.iter().collect(),
                     Value::Scalar { .. } if !node.is_null() => vec![node],
                     _ => {
-                        self.error(node.at, field, format!("expected a string or a list of strings, not {}", node.kind_name()));
+                        self.error(
+                            node.at,
+                            field,
+                            format!("expected a string or a list of strings, not {}", node.kind_name()),
+                        );
                         return None;
                     }
                 };
@@ -540,7 +587,11 @@ impl Checker<'_> {
             }
             Kind::TextMap => {
                 let Value::Mapping(entries) = &node.value else {
-                    self.error(node.at, field, format!("expected a mapping of names to strings, not {}", node.kind_name()));
+                    self.error(
+                        node.at,
+                        field,
+                        format!("expected a mapping of names to strings, not {}", node.kind_name()),
+                    );
                     return None;
                 };
                 let mut out = Vec::new();
@@ -562,7 +613,9 @@ impl Checker<'_> {
         match convenience {
             Convenience::None => {}
             Convenience::PostgresConnectionString | Convenience::MysqlConnectionString => {
-                let Some(index) = fields.iter().position(|(k, _, _)| k == "connection_string" || k == "url") else { return };
+                let Some(index) = fields.iter().position(|(k, _, _)| k == "connection_string" || k == "url") else {
+                    return;
+                };
                 let (key, key_at, node) = fields.remove(index);
                 let Some((value, _)) = self.text(&node, &key) else { return };
                 let parsed = if convenience == Convenience::PostgresConnectionString {
@@ -574,12 +627,20 @@ impl Checker<'_> {
                     Ok(parts) => {
                         for (name, part) in parts {
                             if fields.iter().any(|(k, _, _)| *k == name) {
-                                self.error(key_at, &key, format!("'{name}' is given both in '{key}' and as its own field; keep one"));
+                                self.error(
+                                    key_at,
+                                    &key,
+                                    format!("'{name}' is given both in '{key}' and as its own field; keep one"),
+                                );
                                 continue;
                             }
                             // Already resolved: store as a quoted scalar whose `$` cannot start a reference again.
                             let text = part.expose().replace("${", "$${");
-                            fields.push((name, key_at, Node { at: node.at, value: Value::Scalar { text, plain: false } }));
+                            fields.push((
+                                name,
+                                key_at,
+                                Node { at: node.at, value: Value::Scalar { text, plain: false } },
+                            ));
                         }
                     }
                     Err(message) => self.error(node.at, &key, message),
@@ -594,7 +655,11 @@ impl Checker<'_> {
                     return;
                 };
                 if fields.iter().any(|(k, _, _)| k == "connection_string") {
-                    self.error(key_at, &key, format!("give either 'connection_string' or 'account_name' + '{key}', not both"));
+                    self.error(
+                        key_at,
+                        &key,
+                        format!("give either 'connection_string' or 'account_name' + '{key}', not both"),
+                    );
                     return;
                 }
                 let (_, _, name_node) = fields.remove(name_index);
@@ -615,7 +680,11 @@ impl Checker<'_> {
                     endpoint.as_ref().map(SecretString::expose),
                 );
                 let text = assembled.expose().replace("${", "$${");
-                fields.push(("connection_string".into(), key_at, Node { at: node.at, value: Value::Scalar { text, plain: false } }));
+                fields.push((
+                    "connection_string".into(),
+                    key_at,
+                    Node { at: node.at, value: Value::Scalar { text, plain: false } },
+                ));
             }
         }
     }
@@ -646,7 +715,11 @@ fn warn_if_readable_by_others(request: &Request, path: &Path, outcome: &mut Outc
         outcome.diagnostics.push(Diagnostic::warning(
             &request.file,
             None,
-            format!("the file holds literal credentials and is readable by group or others (mode {:o}); run: chmod 600 {}", mode & 0o777, request.file),
+            format!(
+                "the file holds literal credentials and is readable by group or others (mode {:o}); run: chmod 600 {}",
+                mode & 0o777,
+                request.file
+            ),
         ));
     }
 }
@@ -705,7 +778,12 @@ mod tests {
     }
 
     fn errors(outcome: &Outcome) -> Vec<String> {
-        outcome.diagnostics.iter().filter(|d| d.severity == super::super::diagnostics::Severity::Error).map(ToString::to_string).collect()
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == super::super::diagnostics::Severity::Error)
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -720,7 +798,10 @@ mod tests {
         assert_eq!(secret.scope, vec!["https://x/".to_string()]);
         assert!(matches!(&secret.params[0].value, ParamValue::Text(v) if v.expose() == "tok-123"));
         assert!(matches!(secret.params[1].value, ParamValue::Boolean(false)));
-        assert_eq!(secret.sources, vec![Source::Env { name: "YS_V_TOKEN".into(), fingerprint: Some(interpolate::fingerprint("tok-123")) }]);
+        assert_eq!(
+            secret.sources,
+            vec![Source::Env { name: "YS_V_TOKEN".into(), fingerprint: Some(interpolate::fingerprint("tok-123")) }]
+        );
     }
 
     #[test]
@@ -728,11 +809,24 @@ mod tests {
         let text = "secrets:\n  a:\n    type: http\n    bearer_tokn: x\n  b:\n    type: htp\n  c:\n    type: http\n    verify_ssl: no\n  d:\n    type: http\n    bearer_token: ${YS_V_SURELY_UNSET}\n  e:\n    type: http\n    extra_http_headers: [a, b]\n";
         let found = errors(&check(text));
         assert_eq!(found.len(), 5, "{found:#?}");
-        assert!(found[0].starts_with("s.yaml:4:5: secret 'a', field 'bearer_tokn'") && found[0].contains("did you mean 'bearer_token'"));
-        assert!(found[1].starts_with("s.yaml:6:11: secret 'b', field 'type'") && found[1].contains("did you mean 'http'"));
-        assert!(found[2].starts_with("s.yaml:9:17: secret 'c', field 'verify_ssl'") && found[2].contains("true or false"));
-        assert!(found[3].starts_with("s.yaml:12:19: secret 'd', field 'bearer_token'") && found[3].contains("YS_V_SURELY_UNSET"));
-        assert!(found[4].starts_with("s.yaml:15:25: secret 'e', field 'extra_http_headers'") && found[4].contains("mapping"));
+        assert!(
+            found[0].starts_with("s.yaml:4:5: secret 'a', field 'bearer_tokn'")
+                && found[0].contains("did you mean 'bearer_token'")
+        );
+        assert!(
+            found[1].starts_with("s.yaml:6:11: secret 'b', field 'type'") && found[1].contains("did you mean 'http'")
+        );
+        assert!(
+            found[2].starts_with("s.yaml:9:17: secret 'c', field 'verify_ssl'") && found[2].contains("true or false")
+        );
+        assert!(
+            found[3].starts_with("s.yaml:12:19: secret 'd', field 'bearer_token'")
+                && found[3].contains("YS_V_SURELY_UNSET")
+        );
+        assert!(
+            found[4].starts_with("s.yaml:15:25: secret 'e', field 'extra_http_headers'")
+                && found[4].contains("mapping")
+        );
     }
 
     #[test]
@@ -740,7 +834,10 @@ mod tests {
         let outcome = check("secrets:\n  a:\n    type: http\n    persistent: true\n    bearer_token: literal-token\n");
         assert!(errors(&outcome).is_empty());
         let warnings: Vec<String> = outcome.diagnostics.iter().map(ToString::to_string).collect();
-        assert!(warnings.iter().any(|w| w.contains("literal credential") && !w.contains("literal-token")), "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.contains("literal credential") && !w.contains("literal-token")),
+            "{warnings:?}"
+        );
         assert!(warnings.iter().any(|w| w.contains("without a scope")), "{warnings:?}");
     }
 

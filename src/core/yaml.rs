@@ -25,7 +25,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `plain` is false for quoted and block scalars: `"5432"` is text the user quoted.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Sequence(Vec<Node>),
     /// Keys in file order; duplicates are rejected while reading.
     Mapping(Vec<(Node, Node)>),
@@ -57,9 +60,7 @@ impl Node {
     /// Looks a key up in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Mapping(entries) => {
-                entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
-            }
+            Value::Mapping(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -82,7 +83,11 @@ fn error(mark: &Marker, message: impl Into<String>) -> YamlError {
 }
 
 enum Open {
-    Sequence { at: Location, anchor: usize, items: Vec<Node> },
+    Sequence {
+        at: Location,
+        anchor: usize,
+        items: Vec<Node>,
+    },
     Mapping {
         at: Location,
         anchor: usize,
@@ -131,7 +136,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 };
                 nodes = nodes.saturating_add(*size);
                 if nodes > MAX_NODES {
-                    return Err(error(&mark, format!("the document expands to more than {MAX_NODES} nodes (aliases repeated too often?)")));
+                    return Err(error(
+                        &mark,
+                        format!("the document expands to more than {MAX_NODES} nodes (aliases repeated too often?)"),
+                    ));
                 }
                 let mut copy = node.clone();
                 copy.at = location(&mark);
@@ -179,10 +187,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             Some(Open::Mapping { entries, merged, key, .. }) => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar { .. }) {
-                        return Err(YamlError {
-                            at: node.at,
-                            message: "a mapping key must be a plain string".into(),
-                        });
+                        return Err(YamlError { at: node.at, message: "a mapping key must be a plain string".into() });
                     }
                     let text = node.as_str().unwrap_or_default();
                     if text != "<<" {
@@ -241,8 +246,6 @@ fn count_nodes(node: &Node) -> usize {
     match &node.value {
         Value::Scalar { .. } => 1,
         Value::Sequence(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Mapping(entries) => {
-            1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>()
-        }
+        Value::Mapping(entries) => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
     }
 }

@@ -75,7 +75,12 @@ pub struct Step {
 ///
 /// What this cannot undo: a persistent secret *replaced* in step 2 when a later step fails
 /// for a reason the trial could not foresee (a full disk, a missing storage).
-pub fn run_all_or_nothing(conn: &Connection, steps: &[Step], trial: &[Step], scrubber: &Scrubber) -> Result<(), String> {
+pub fn run_all_or_nothing(
+    conn: &Connection,
+    steps: &[Step],
+    trial: &[Step],
+    scrubber: &Scrubber,
+) -> Result<(), String> {
     let refused = |step: &Step, error: duckdb::Error| {
         let raw = clean_error(&error.to_string());
         let message = scrubber.scrub(&raw, "DuckDB's message was withheld because it quoted a secret value");

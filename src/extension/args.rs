@@ -1,8 +1,8 @@
 //! The arguments the table functions share: `(path, dry_run :=, persistent :=, replace :=,
 //! key :=, names :=, env_file :=)`. DuckDB itself rejects unknown names and wrong types.
 
-use duckdb::vtab::BindInfo;
 use duckdb::core::LogicalTypeHandle;
+use duckdb::vtab::BindInfo;
 
 use super::output::{boolean, varchar, varchar_list};
 use crate::core::validate::Request;

@@ -52,7 +52,8 @@ impl VTab for LoadSecretsYaml {
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let bound = info.get_bind_data();
-        info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| load(conn, &bound.args, &bound.shared)))
+        info.get_init_data()
+            .emit(output, || bound.shared.database.with_connection(|conn| load(conn, &bound.args, &bound.shared)))
     }
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {
@@ -78,7 +79,8 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     };
 
     if !args.replace {
-        let taken: Vec<String> = outcome.secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
+        let taken: Vec<String> =
+            outcome.secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
         if !taken.is_empty() {
             return Err(format!(
                 "yamlsecrets: replace := false, and these secrets already exist: {}; no secret was created",
@@ -97,7 +99,8 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
             scrubber.add(value);
         }
         let source = format!("{}:{}", args.request.file, secret.at.line);
-        let nul = |_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte, which DuckDB cannot store", secret.name);
+        let nul =
+            |_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte, which DuckDB cannot store", secret.name);
         let rendered = render::create_secret(secret, args.replace).map_err(nul)?;
         let label = format!("secret '{}' ({source})", secret.name);
         if any_persistent {
@@ -117,8 +120,17 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
             .provider
             .clone()
             .or_else(|| catalog::secret_type(&secret.type_name).map(|t| t.default_provider.to_string()));
-        let storage = secret.storage.clone().unwrap_or_else(|| if secret.persistent { "local_file" } else { "memory" }.to_string());
-        let action = if args.dry_run { "dry_run" } else if exists(secret) { "replaced" } else { "created" };
+        let storage = secret
+            .storage
+            .clone()
+            .unwrap_or_else(|| if secret.persistent { "local_file" } else { "memory" }.to_string());
+        let action = if args.dry_run {
+            "dry_run"
+        } else if exists(secret) {
+            "replaced"
+        } else {
+            "created"
+        };
         rows.push(vec![
             Cell::text(&secret.name),
             Cell::text(&secret.type_name),
@@ -133,13 +145,23 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     }
     if !args.dry_run {
         apply::run_all_or_nothing(conn, &steps, &trial, &scrubber)?;
-        let path = std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
+        let path =
+            std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
         let loaded_at = now_micros();
         shared.loaded.remember(
             outcome
                 .secrets
                 .iter()
-                .map(|s| Record::new(s, &args.request.file, path.clone(), outcome.file_fingerprint, outcome.env_files.clone(), loaded_at))
+                .map(|s| {
+                    Record::new(
+                        s,
+                        &args.request.file,
+                        path.clone(),
+                        outcome.file_fingerprint,
+                        outcome.env_files.clone(),
+                        loaded_at,
+                    )
+                })
                 .collect(),
         );
     }

@@ -26,8 +26,14 @@ pub struct Shared {
 /// Registers every SQL function on the loading connection.
 pub fn register(conn: &Connection, database: Database) -> duckdb::Result<()> {
     let shared = Shared { database, loaded: provenance::Loaded::default() };
-    conn.register_table_function_with_extra_info::<load_secrets_yaml::LoadSecretsYaml, _>("load_secrets_yaml", &shared)?;
-    conn.register_table_function_with_extra_info::<unload_secrets_yaml::UnloadSecretsYaml, _>("unload_secrets_yaml", &shared)?;
+    conn.register_table_function_with_extra_info::<load_secrets_yaml::LoadSecretsYaml, _>(
+        "load_secrets_yaml",
+        &shared,
+    )?;
+    conn.register_table_function_with_extra_info::<unload_secrets_yaml::UnloadSecretsYaml, _>(
+        "unload_secrets_yaml",
+        &shared,
+    )?;
     conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckTable, _>("secrets_check", &shared)?;
     conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", &shared)?;
     conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", &shared)?;

@@ -73,7 +73,8 @@ fn write_rows(output: &mut DataChunkHandle, rows: &[Vec<Cell>]) {
         let is_list = rows.iter().any(|r| matches!(r.get(column), Some(Cell::TextList(_))));
         if is_list {
             let mut list = output.list_vector(column);
-            let total: usize = rows.iter().map(|r| if let Some(Cell::TextList(v)) = r.get(column) { v.len() } else { 0 }).sum();
+            let total: usize =
+                rows.iter().map(|r| if let Some(Cell::TextList(v)) = r.get(column) { v.len() } else { 0 }).sum();
             let child = list.child(total);
             let mut offset = 0;
             for (i, row) in rows.iter().enumerate() {

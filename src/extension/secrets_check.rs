@@ -80,7 +80,11 @@ pub struct SecretsCheckScalar;
 impl VScalar for SecretsCheckScalar {
     type State = Shared;
 
-    fn invoke(shared: &Shared, input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+    fn invoke(
+        shared: &Shared,
+        input: &mut DataChunkHandle,
+        output: &mut dyn WritableVector,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let report = shared.database.with_connection(|conn| {
             let existing = apply::existing_secrets(conn)?;
             let mut problems = Vec::new();
@@ -88,8 +92,13 @@ impl VScalar for SecretsCheckScalar {
                 let present = existing.iter().any(|e| e.name.eq_ignore_ascii_case(&record.name));
                 match status(&record, present) {
                     Status::Ok => {}
-                    Status::Missing => problems.push(format!("secret '{}': missing (dropped since it was loaded from {})", record.name, record.file)),
-                    Status::Stale(reasons) => problems.push(format!("secret '{}': stale: {}", record.name, reasons.join("; "))),
+                    Status::Missing => problems.push(format!(
+                        "secret '{}': missing (dropped since it was loaded from {})",
+                        record.name, record.file
+                    )),
+                    Status::Stale(reasons) => {
+                        problems.push(format!("secret '{}': stale: {}", record.name, reasons.join("; ")))
+                    }
                 }
             }
             Ok(if problems.is_empty() { "ok".to_string() } else { problems.join("\n") })

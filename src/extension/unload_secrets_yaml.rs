@@ -26,7 +26,14 @@ impl VTab for UnloadSecretsYaml {
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        for (name, ty) in [("name", varchar()), ("type", varchar()), ("persistent", boolean()), ("storage", varchar()), ("action", varchar()), ("source", varchar())] {
+        for (name, ty) in [
+            ("name", varchar()),
+            ("type", varchar()),
+            ("persistent", boolean()),
+            ("storage", varchar()),
+            ("action", varchar()),
+            ("source", varchar()),
+        ] {
             bind.add_result_column(name, ty);
         }
         // SAFETY: registered with a `Shared` as extra info (see `register`).
@@ -40,7 +47,8 @@ impl VTab for UnloadSecretsYaml {
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let bound = info.get_bind_data();
-        info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| unload(conn, &bound.args, &bound.shared)))
+        info.get_init_data()
+            .emit(output, || bound.shared.database.with_connection(|conn| unload(conn, &bound.args, &bound.shared)))
     }
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {
@@ -74,7 +82,14 @@ fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result
             let label = format!("to drop secret '{}' ({source})", secret.name);
             steps.push(Step { sql, label, persistent: found.persistent, undo: None });
             let action = if args.dry_run { "dry_run" } else { "dropped" };
-            rows.push(row(&secret.name, &secret.type_name, Some(found.persistent), Some(&found.storage), action, &source));
+            rows.push(row(
+                &secret.name,
+                &secret.type_name,
+                Some(found.persistent),
+                Some(&found.storage),
+                action,
+                &source,
+            ));
         }
     }
     if !args.dry_run {
@@ -85,7 +100,14 @@ fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result
     Ok(rows)
 }
 
-fn row(name: &str, type_name: &str, persistent: Option<bool>, storage: Option<&str>, action: &str, source: &str) -> Vec<Cell> {
+fn row(
+    name: &str,
+    type_name: &str,
+    persistent: Option<bool>,
+    storage: Option<&str>,
+    action: &str,
+    source: &str,
+) -> Vec<Cell> {
     vec![
         Cell::text(name),
         Cell::text(type_name),

@@ -31,6 +31,18 @@ impl VTab for YamlsecretsTypes {
             let mut rows = Vec::new();
             for secret_type in SECRET_TYPES {
                 for provider in secret_type.providers {
+                    // A provider without parameters (huggingface credential_chain) still gets a row.
+                    if provider.params.is_empty() {
+                        rows.push(vec![
+                            Cell::text(secret_type.name),
+                            Cell::text(provider.name),
+                            Cell::text(provider.extension),
+                            Cell::Text(None),
+                            Cell::Text(None),
+                            Cell::Bool(None),
+                            Cell::Bool(None),
+                        ]);
+                    }
                     for param in provider.params {
                         rows.push(vec![
                             Cell::text(secret_type.name),

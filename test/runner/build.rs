@@ -8,8 +8,8 @@ fn main() {
             let dir = std::fs::canonicalize(&dir).map(|p| p.display().to_string()).unwrap_or(dir);
             println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
         }
-        _ => println!(
-            "cargo:warning=DUCKDB_LIB_DIR is not set: run `eval \"$(scripts/test-env.sh --print-env)\"` first"
-        ),
+        _ => {
+            println!("cargo:warning=DUCKDB_LIB_DIR is not set: run `eval \"$(scripts/test-env.sh --print-env)\"` first")
+        }
     }
 }

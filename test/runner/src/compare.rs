@@ -216,10 +216,7 @@ fn check(types: &[ffi::duckdb_type], values: &[&str], expected: &[String]) -> Re
             ));
         }
         if expected.len() / ncols != nrows {
-            return Err(format!(
-                "wrong row count: expected {} rows, got {nrows}",
-                expected.len() / ncols
-            ));
+            return Err(format!("wrong row count: expected {} rows, got {nrows}", expected.len() / ncols));
         }
         exp.extend(expected.iter().map(String::as_str));
     }

@@ -91,12 +91,8 @@ impl Database {
             let cpath = path.map(|p| CString::new(p).unwrap());
             let mut db: ffi::duckdb_database = ptr::null_mut();
             let mut error: *mut c_char = ptr::null_mut();
-            let state = ffi::duckdb_open_ext(
-                cpath.as_ref().map_or(ptr::null(), |p| p.as_ptr()),
-                &mut db,
-                config,
-                &mut error,
-            );
+            let state =
+                ffi::duckdb_open_ext(cpath.as_ref().map_or(ptr::null(), |p| p.as_ptr()), &mut db, config, &mut error);
             ffi::duckdb_destroy_config(&mut config);
             if state != ffi::duckdb_state_DuckDBSuccess {
                 let msg = text(error, "could not open database");

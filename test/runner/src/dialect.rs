@@ -50,20 +50,36 @@ pub struct RecordSrc {
 pub enum Item {
     Record(RecordSrc),
     /// `require NAME`: load an extension (checked at run time).
-    Require { line: usize, name: String },
+    Require {
+        line: usize,
+        name: String,
+    },
     /// `load [path] [readonly]`: (re)open the database on that file.
-    Load { line: usize, path: Option<String>, readonly: bool },
-    Restart { line: usize },
+    Load {
+        line: usize,
+        path: Option<String>,
+        readonly: bool,
+    },
+    Restart {
+        line: usize,
+    },
     Reconnect,
     Sleep(Duration),
     HashThreshold(usize),
     /// `loop` / `foreach` (and their `concurrent` forms, run sequentially here).
-    Loop { var: String, values: Vec<String>, body: Vec<Item> },
+    Loop {
+        var: String,
+        values: Vec<String>,
+        body: Vec<Item>,
+    },
 }
 
 /// The outcome of reading a file.
 pub enum Program {
-    Run { items: Vec<Item>, records: usize },
+    Run {
+        items: Vec<Item>,
+        records: usize,
+    },
     /// DuckDB's runner would skip the file (`require windows`, `require-env` not set, ...).
     Skip(String),
 }
@@ -91,8 +107,7 @@ impl Keywords {
         for (k, v) in &self.env {
             s = s.replace(&format!("${{{k}}}"), v);
         }
-        s.replace("__TEST_DIR__", &self.test_dir)
-            .replace("__WORKING_DIRECTORY__", &self.working_dir)
+        s.replace("__TEST_DIR__", &self.test_dir).replace("__WORKING_DIRECTORY__", &self.working_dir)
     }
 }
 
@@ -129,10 +144,7 @@ impl Parser {
     }
 
     fn tokenize(&self) -> Vec<String> {
-        self.lines
-            .get(self.cur)
-            .map(|l| l.split_ascii_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
+        self.lines.get(self.cur).map(|l| l.split_ascii_whitespace().map(str::to_string).collect()).unwrap_or_default()
     }
 
     fn extract_statement(&mut self) -> String {
@@ -164,9 +176,7 @@ impl Parser {
             return Ok(None);
         }
         if expect_ok {
-            return self.fail(
-                "only statement error can have an expected error message, not statement ok",
-            );
+            return self.fail("only statement error can have an expected error message, not statement ok");
         }
         self.cur += 1;
         let mut out = Vec::new();
@@ -235,8 +245,16 @@ fn builtin_require(params: &[String]) -> Option<bool> {
     let p = params[0].to_lowercase();
     let arg = params.get(1).and_then(|v| v.parse::<u64>().ok());
     Some(match p.as_str() {
-        "notmingw" | "notwindows" | "64bit" | "longdouble" | "noforcestorage" | "nothreadsan"
-        | "strinline" | "skip_reload" | "noalternativeverify" | "no_vector_verification"
+        "notmingw"
+        | "notwindows"
+        | "64bit"
+        | "longdouble"
+        | "noforcestorage"
+        | "nothreadsan"
+        | "strinline"
+        | "skip_reload"
+        | "noalternativeverify"
+        | "no_vector_verification"
         | "no_extension_autoloading" => true,
         "mingw" | "windows" => false,
         "vector_size" => arg.is_some_and(|n| n <= 2048),
@@ -248,14 +266,9 @@ fn builtin_require(params: &[String]) -> Option<bool> {
 
 /// Reads a whole file. `kw` gets the `require-env` variables as they are declared.
 pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
-    let mut p = Parser {
-        lines: text.lines().map(|l| l.replace('\r', "")).collect(),
-        cur: 0,
-        seen_statement: false,
-    };
+    let mut p = Parser { lines: text.lines().map(|l| l.replace('\r', "")).collect(), cur: 0, seen_statement: false };
     // Stack of open loops: (line, var, values, body); the bottom entry is the file itself.
-    let mut stack: Vec<(usize, String, Vec<String>, Vec<Item>)> =
-        vec![(0, String::new(), Vec::new(), Vec::new())];
+    let mut stack: Vec<(usize, String, Vec<String>, Vec<Item>)> = vec![(0, String::new(), Vec::new(), Vec::new())];
     let mut skip_level: i64 = 0;
     let mut records = 0usize;
 
@@ -303,9 +316,7 @@ pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
                 let expect_ok = match params.first().map(String::as_str) {
                     Some("ok") => true,
                     Some("error") => false,
-                    Some("maybe") => {
-                        return p.fail("`statement maybe` is not supported by this harness")
-                    }
+                    Some("maybe") => return p.fail("`statement maybe` is not supported by this harness"),
                     _ => return p.fail("statement argument should be 'ok' or 'error'"),
                 };
                 p.cur += 1;
@@ -318,8 +329,7 @@ pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
                     if e.starts_with("<!REGEX>:") {
                         return Err(ParseError {
                             line,
-                            msg: "`<!REGEX>:` error expectations are not supported by this harness"
-                                .into(),
+                            msg: "`<!REGEX>:` error expectations are not supported by this harness".into(),
                         });
                     }
                 }
@@ -340,9 +350,7 @@ pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
                     return p.fail("query requires at least one parameter (query III)");
                 };
                 if let Some(c) = types.chars().find(|c| !matches!(c, 'T' | 'I' | 'R')) {
-                    return p.fail(format!(
-                        "unknown type character '{c}' in string, expected T, I or R only"
-                    ));
+                    return p.fail(format!("unknown type character '{c}' in string, expected T, I or R only"));
                 }
                 let mut connection = None;
                 let sort = match params.get(1).map(String::as_str) {
@@ -395,8 +403,7 @@ pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
                 if params.len() != 3 {
                     return p.fail("Expected loop [iterator_name] [start] [end] (e.g. loop i 1 300)");
                 }
-                let (Ok(start), Ok(end)) = (params[1].parse::<i64>(), params[2].parse::<i64>())
-                else {
+                let (Ok(start), Ok(end)) = (params[1].parse::<i64>(), params[2].parse::<i64>()) else {
                     return p.fail("loop_start and loop_end must be a number");
                 };
                 let values = (start..end).map(|i| i.to_string()).collect();
@@ -463,9 +470,7 @@ pub fn parse(text: &str, kw: &mut Keywords) -> PResult<Program> {
             "restart" => push!(Item::Restart { line }),
             "reconnect" => push!(Item::Reconnect),
             "sleep" => {
-                let (Some(n), Some(unit)) =
-                    (params.first().and_then(|n| n.parse::<u64>().ok()), params.get(1))
-                else {
+                let (Some(n), Some(unit)) = (params.first().and_then(|n| n.parse::<u64>().ok()), params.get(1)) else {
                     return p.fail("sleep requires two parameters (e.g. sleep 1 second)");
                 };
                 let duration = match unit.as_str() {

@@ -216,7 +216,10 @@ impl<'a> FileRun<'a> {
             match &self.opts.extension {
                 Some(p) if p.is_file() => format!("LOAD {}", quote_literal(&p.display().to_string())),
                 Some(p) => {
-                    self.fail(line, &format!("require yamlsecrets: extension file {} does not exist (build it first)", p.display()));
+                    self.fail(
+                        line,
+                        &format!("require yamlsecrets: extension file {} does not exist (build it first)", p.display()),
+                    );
                     return false;
                 }
                 None => {
@@ -252,7 +255,10 @@ impl<'a> FileRun<'a> {
         let records = match sqllogictest::parse_with_name::<DefaultColumnType>(&text, self.path.as_str()) {
             Ok(r) => r,
             Err(e) => {
-                self.fail(rec.line, &format!("harness could not hand this record to the sqllogictest crate: {e}\n[SQL] {sql}"));
+                self.fail(
+                    rec.line,
+                    &format!("harness could not hand this record to the sqllogictest crate: {e}\n[SQL] {sql}"),
+                );
                 return;
             }
         };
@@ -268,7 +274,10 @@ impl<'a> FileRun<'a> {
             }
         }
         if let Some(internal) = db::INTERNAL_ERROR.with(|e| e.borrow_mut().take()) {
-            self.fail(rec.line, &format!("an INTERNAL error is never an expected error\n[SQL] {sql}\n[Actual error] {internal}"));
+            self.fail(
+                rec.line,
+                &format!("an INTERNAL error is never an expected error\n[SQL] {sql}\n[Actual error] {internal}"),
+            );
         }
     }
 
