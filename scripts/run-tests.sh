@@ -28,5 +28,5 @@ stage "sqllogictest: test/sql"
 build/runner-target/debug/sqllogictest-runner --extension "$YS_EXTENSION" \
     --extension-dir "$YS_EXTENSION_DIR" --env-file test/sql/test.env test/sql/
 
-stage "lifecycle and end-to-end tests (pytest)"
-"$YS_PYTHON" -m pytest -q test/lifecycle test/e2e
+stage "lifecycle, end-to-end and security tests (pytest)"
+"$YS_PYTHON" -m pytest -q test/lifecycle test/e2e test/security

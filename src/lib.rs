@@ -50,9 +50,7 @@ mod entrypoint {
         info: ffi::duckdb_extension_info,
         access: *const ffi::duckdb_extension_access,
     ) -> Result<bool, String> {
-        if std::env::var_os("YAMLSECRETS_TEST_PANIC_AT_LOAD").is_some() {
-            panic!("test hook: YAMLSECRETS_TEST_PANIC_AT_LOAD");
-        }
+        crate::extension::test_hook_panic("load");
         let has_api =
             unsafe { ffi::duckdb_rs_extension_api_init(info, access, MINIMUM_C_API) }.map_err(|e| e.to_string())?;
         if !has_api {

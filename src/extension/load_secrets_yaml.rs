@@ -66,6 +66,7 @@ impl VTab for LoadSecretsYaml {
 }
 
 fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+    super::test_hook_panic("call");
     apply::require_external_access(conn)?;
     let environment = apply::environment(conn)?;
     let outcome = validate::validate_file(&args.request, &environment);

@@ -23,6 +23,16 @@ pub struct Shared {
     pub loaded: provenance::Loaded,
 }
 
+/// A test hook, documented in SECURITY.md: with `YAMLSECRETS_TEST_PANIC=<place>` set in the
+/// environment, the extension panics at that place (`load`: the entrypoint; `call`: inside
+/// `load_secrets_yaml`'s execution), so tests can prove a panic becomes a SQL error and the
+/// host process lives on.
+pub fn test_hook_panic(place: &str) {
+    if std::env::var("YAMLSECRETS_TEST_PANIC").is_ok_and(|p| p == place) {
+        panic!("yamlsecrets test hook: YAMLSECRETS_TEST_PANIC={place}");
+    }
+}
+
 /// Registers every SQL function on the loading connection.
 pub fn register(conn: &Connection, database: Database) -> duckdb::Result<()> {
     let shared = Shared { database, loaded: provenance::Loaded::default() };
