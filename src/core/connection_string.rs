@@ -7,64 +7,47 @@ use super::secret_value::SecretString;
 
 type Parts = Vec<(String, SecretString)>;
 
-/// `postgresql://user:pass@host:port/db` or `host=… port=… dbname=… user=… password=…`.
-pub fn parse_postgres(text: &str) -> Result<Parts, String> {
+/// Errors never quote the text: a mis-split value would put part of a password in them.
+/// Keys are named only when `known` says they are parameter names.
+pub type Known<'a> = &'a dyn Fn(&str) -> bool;
+
+/// `postgresql://user:pass@host:port/db?key=value` or libpq's `key=value …`; the keys are
+/// returned as written (`dbname`, `hostaddr`, `sslmode`, …) for the validator to check.
+pub fn parse_postgres(text: &str, known: Known) -> Result<Parts, String> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("postgresql://").or_else(|| text.strip_prefix("postgres://")) {
-        return parse_uri(rest, "postgres");
+        return parse_uri(rest, "dbname", known);
     }
-    parse_key_values(
-        text,
-        &[
-            ("host", "host"),
-            ("hostaddr", "host"),
-            ("port", "port"),
-            ("dbname", "database"),
-            ("database", "database"),
-            ("user", "user"),
-            ("password", "password"),
-            ("passfile", "passfile"),
-        ],
-    )
+    parse_key_values(text, known)
 }
 
-/// `mysql://user:pass@host:port/db` or `host=… port=… database=… user=… password=…`.
-pub fn parse_mysql(text: &str) -> Result<Parts, String> {
+/// `mysql://user:pass@host:port/db?key=value` or `key=value …`.
+pub fn parse_mysql(text: &str, known: Known) -> Result<Parts, String> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("mysql://").or_else(|| text.strip_prefix("mariadb://")) {
-        return parse_uri(rest, "mysql");
+        return parse_uri(rest, "database", known);
     }
-    parse_key_values(
-        text,
-        &[
-            ("host", "host"),
-            ("port", "port"),
-            ("database", "database"),
-            ("db", "database"),
-            ("user", "user"),
-            ("password", "password"),
-            ("socket", "socket"),
-        ],
-    )
+    parse_key_values(text, known)
 }
 
-fn parse_uri(rest: &str, scheme: &str) -> Result<Parts, String> {
+fn push(parts: &mut Parts, key: &str, value: String, known: Known, entry: usize) -> Result<(), String> {
+    if !known(key) {
+        return Err(format!("connection string: entry {entry} has a key that is not a parameter of this secret type"));
+    }
+    if parts.iter().any(|(k, _)| k == key) {
+        return Err(format!("connection string: '{key}' is given twice"));
+    }
+    parts.push((key.to_string(), SecretString::new(value)));
+    Ok(())
+}
+
+fn parse_uri(rest: &str, database_key: &str, known: Known) -> Result<Parts, String> {
     let mut parts = Parts::new();
     let (authority_and_path, query) = match rest.split_once('?') {
         Some((a, q)) => (a, Some(q)),
         None => (rest, None),
     };
-    if let Some(query) = query.filter(|q| !q.is_empty()) {
-        let names: Vec<&str> = query.split('&').map(|kv| kv.split('=').next().unwrap_or_default()).collect();
-        return Err(format!(
-            "the {scheme} URI's query parameters ({}) have no secret parameter; give them to ATTACH instead",
-            names.join(", ")
-        ));
-    }
-    let (authority, path) = match authority_and_path.split_once('/') {
-        Some((a, p)) => (a, p),
-        None => (authority_and_path, ""),
-    };
+    let (authority, path) = authority_and_path.split_once('/').unwrap_or((authority_and_path, ""));
     // The password may hold '@': the host part follows the last one.
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -76,10 +59,10 @@ fn parse_uri(rest: &str, scheme: &str) -> Result<Parts, String> {
             None => (userinfo, None),
         };
         if !user.is_empty() {
-            parts.push(("user".into(), SecretString::new(percent_decode(user, "user")?)));
+            push(&mut parts, "user", percent_decode(user, "user")?, known, 1)?;
         }
         if let Some(password) = password {
-            parts.push(("password".into(), SecretString::new(percent_decode(password, "password")?)));
+            push(&mut parts, "password", percent_decode(password, "password")?, known, 1)?;
         }
     }
     let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
@@ -92,16 +75,21 @@ fn parse_uri(rest: &str, scheme: &str) -> Result<Parts, String> {
         }
     };
     if !host.is_empty() {
-        parts.push(("host".into(), SecretString::new(percent_decode(host, "host")?)));
+        push(&mut parts, "host", percent_decode(host, "host")?, known, 1)?;
     }
     if let Some(port) = port.filter(|p| !p.is_empty()) {
         if port.parse::<u16>().is_err() {
-            return Err(format!("the {scheme} URI's port is not a number"));
+            return Err("the URI's port is not a number".into());
         }
-        parts.push(("port".into(), SecretString::new(port.to_string())));
+        push(&mut parts, "port", port.to_string(), known, 1)?;
     }
     if !path.is_empty() {
-        parts.push(("database".into(), SecretString::new(percent_decode(path, "database")?)));
+        push(&mut parts, database_key, percent_decode(path, "database")?, known, 1)?;
+    }
+    for (index, pair) in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()).enumerate() {
+        let (key, value) = pair.split_once('=').ok_or(format!("the URI's query parameter {} has no '='", index + 1))?;
+        let key = percent_decode(key, "query")?;
+        push(&mut parts, &key, percent_decode(value, "query")?, known, index + 1)?;
     }
     Ok(parts)
 }
@@ -126,17 +114,23 @@ fn percent_decode(text: &str, part: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("the URI's {part} is not UTF-8 once %-decoded"))
 }
 
-/// libpq's `key=value` form: values may be single-quoted, with `\'` and `\\` escapes.
-fn parse_key_values(text: &str, keys: &[(&str, &str)]) -> Result<Parts, String> {
+/// libpq's `key = value` form: a value is single-quoted (then it may hold spaces) or runs
+/// to the next space; in both, a backslash takes the next character as it is.
+fn parse_key_values(text: &str, known: Known) -> Result<Parts, String> {
     let mut parts = Parts::new();
     let mut chars = text.chars().peekable();
-    loop {
+    let mut entry = 0;
+    let skip_spaces = |chars: &mut std::iter::Peekable<std::str::Chars>| {
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
         }
+    };
+    loop {
+        skip_spaces(&mut chars);
         if chars.peek().is_none() {
             break;
         }
+        entry += 1;
         let mut key = String::new();
         while let Some(&c) = chars.peek() {
             if c == '=' || c.is_whitespace() {
@@ -145,49 +139,34 @@ fn parse_key_values(text: &str, keys: &[(&str, &str)]) -> Result<Parts, String> 
             key.push(c);
             chars.next();
         }
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
+        skip_spaces(&mut chars);
         if chars.next() != Some('=') {
-            return Err(format!("connection string: expected '=' after '{key}'"));
+            return Err(format!(
+                "connection string: entry {entry} is not key=value (a value with spaces must be single-quoted)"
+            ));
         }
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
+        skip_spaces(&mut chars);
         let mut value = String::new();
-        if chars.peek() == Some(&'\'') {
+        let quoted = chars.peek() == Some(&'\'');
+        if quoted {
             chars.next();
-            let mut closed = false;
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.push(chars.next().unwrap_or('\\')),
-                    '\'' => {
-                        closed = true;
-                        break;
-                    }
-                    _ => value.push(c),
-                }
-            }
-            if !closed {
-                return Err(format!("connection string: the value of '{key}' misses its closing quote"));
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
+        }
+        let mut closed = !quoted;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => value.push(chars.next().unwrap_or('\\')),
+                '\'' if quoted => {
+                    closed = true;
                     break;
                 }
-                value.push(c);
-                chars.next();
+                c if !quoted && c.is_whitespace() => break,
+                _ => value.push(c),
             }
         }
-        let Some((_, target)) = keys.iter().find(|(k, _)| *k == key) else {
-            let known: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
-            return Err(format!("connection string: '{key}' is not supported here (supported: {})", known.join(", ")));
-        };
-        if parts.iter().any(|(k, _)| k == target) {
-            return Err(format!("connection string: '{target}' is given twice"));
+        if !closed {
+            return Err(format!("connection string: the value of entry {entry} misses its closing quote"));
         }
-        parts.push((target.to_string(), SecretString::new(value)));
+        push(&mut parts, &key, value, known, entry)?;
     }
     if parts.is_empty() {
         return Err("connection string is empty".into());
@@ -229,34 +208,57 @@ mod tests {
         parts.iter().find(|(k, _)| k == key).map(|(_, v)| v.expose())
     }
 
+    fn any(_: &str) -> bool {
+        true
+    }
+
+    fn libpq(key: &str) -> bool {
+        ["host", "hostaddr", "port", "dbname", "user", "password", "sslmode"].contains(&key)
+    }
+
     #[test]
     fn postgres_uri() {
-        let parts = parse_postgres("postgresql://ana:p%40ss@db.example.com:6543/sales").unwrap();
+        let parts =
+            parse_postgres("postgresql://ana:p%40ss@db.example.com:6543/sales?sslmode=require", &libpq).unwrap();
         assert_eq!(get(&parts, "user"), Some("ana"));
         assert_eq!(get(&parts, "password"), Some("p@ss"));
         assert_eq!(get(&parts, "host"), Some("db.example.com"));
         assert_eq!(get(&parts, "port"), Some("6543"));
-        assert_eq!(get(&parts, "database"), Some("sales"));
-        let err = parse_postgres("postgres://a:secretpw@h/db?sslmode=require").unwrap_err();
-        assert!(err.contains("sslmode") && !err.contains("secretpw"), "{err}");
+        assert_eq!(get(&parts, "dbname"), Some("sales"));
+        assert_eq!(get(&parts, "sslmode"), Some("require"));
+        let err = parse_postgres("postgres://a:secretpw@h/db?secretword=x", &libpq).unwrap_err();
+        assert!(!err.contains("secretpw") && !err.contains("secretword"), "{err}");
     }
 
     #[test]
-    fn postgres_key_values() {
-        let parts = parse_postgres("host=h port=5 dbname=d user=u password='it\\'s a pw'").unwrap();
+    fn postgres_key_values_follow_libpq_quoting() {
+        let parts =
+            parse_postgres("host=h hostaddr=127.0.0.1 port=5 dbname=d user=u password='it\\'s a pw'", &libpq).unwrap();
         assert_eq!(get(&parts, "password"), Some("it's a pw"));
-        assert_eq!(get(&parts, "database"), Some("d"));
-        let err = parse_postgres("host=h sslmode=require").unwrap_err();
-        assert!(err.contains("sslmode"), "{err}");
-        assert!(parse_postgres("password='unterminated").unwrap_err().contains("closing quote"));
+        assert_eq!(get(&parts, "hostaddr"), Some("127.0.0.1"));
+        let parts = parse_postgres(r#"password=pa\'ss"w;rd--$x\\y\ é"#, &libpq).unwrap();
+        assert_eq!(get(&parts, "password"), Some(r#"pa'ss"w;rd--$x\y é"#));
+        assert!(parse_postgres("password='unterminated", &libpq).unwrap_err().contains("closing quote"));
+    }
+
+    #[test]
+    fn errors_never_quote_fragments() {
+        for text in ["host=h password=correct horse battery", "password=correct horse=battery", "user=u pw=staple"] {
+            let err = parse_postgres(text, &libpq).unwrap_err();
+            for word in ["correct", "horse", "battery", "staple", "pw"] {
+                assert!(!err.contains(word), "{err}");
+            }
+        }
+        assert!(parse_postgres("host=a host=b", &any).unwrap_err().contains("'host' is given twice"));
     }
 
     #[test]
     fn mysql_uri_with_at_in_password() {
-        let parts = parse_mysql("mysql://root:a@b@127.0.0.1:3307/shop").unwrap();
+        let parts = parse_mysql("mysql://root:a@b@127.0.0.1:3307/shop", &any).unwrap();
         assert_eq!(get(&parts, "password"), Some("a@b"));
         assert_eq!(get(&parts, "host"), Some("127.0.0.1"));
         assert_eq!(get(&parts, "port"), Some("3307"));
+        assert_eq!(get(&parts, "database"), Some("shop"));
     }
 
     #[test]

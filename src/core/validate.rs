@@ -424,7 +424,7 @@ impl Checker<'_> {
                 self.warn_literal(value, key);
             }
         }
-        self.expand_conveniences(entry.convenience, &mut fields);
+        self.expand_conveniences(entry, spec, &mut fields);
 
         for (key, key_at, value) in &fields {
             if let Some((_, why)) = entry.ignored.iter().find(|(name, _)| name == key) {
@@ -609,7 +609,13 @@ impl Checker<'_> {
     }
 
     /// Rewrites convenience fields into the parameters DuckDB takes.
-    fn expand_conveniences(&mut self, convenience: Convenience, fields: &mut Vec<(String, Location, Node)>) {
+    fn expand_conveniences(
+        &mut self,
+        entry: &SecretType,
+        spec: &catalog::Provider,
+        fields: &mut Vec<(String, Location, Node)>,
+    ) {
+        let convenience = entry.convenience;
         match convenience {
             Convenience::None => {}
             Convenience::PostgresConnectionString | Convenience::MysqlConnectionString => {
@@ -618,14 +624,24 @@ impl Checker<'_> {
                 };
                 let (key, key_at, node) = fields.remove(index);
                 let Some((value, _)) = self.text(&node, &key) else { return };
+                let known = |name: &str| {
+                    let canonical = entry.aliases.iter().find(|(a, _)| *a == name).map_or(name, |(_, c)| c);
+                    spec.param(canonical).is_some()
+                };
                 let parsed = if convenience == Convenience::PostgresConnectionString {
-                    connection_string::parse_postgres(value.expose())
+                    connection_string::parse_postgres(value.expose(), &known)
                 } else {
-                    connection_string::parse_mysql(value.expose())
+                    connection_string::parse_mysql(value.expose(), &known)
                 };
                 match parsed {
                     Ok(parts) => {
                         for (name, part) in parts {
+                            let name = entry
+                                .aliases
+                                .iter()
+                                .find(|(a, _)| *a == name)
+                                .map_or(name.as_str(), |(_, c)| c)
+                                .to_string();
                             if fields.iter().any(|(k, _, _)| *k == name) {
                                 self.error(
                                     key_at,
@@ -634,7 +650,7 @@ impl Checker<'_> {
                                 );
                                 continue;
                             }
-                            // Already resolved: store as a quoted scalar whose `$` cannot start a reference again.
+                            // Already resolved: escape `${` so it is not read as a reference again.
                             let text = part.expose().replace("${", "$${");
                             fields.push((
                                 name,
