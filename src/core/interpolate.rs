@@ -223,8 +223,11 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
         return Err(format!("is larger than the limit of {limit} bytes"));
     }
     String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("is not valid UTF-8 (first bad byte at offset {at})")
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        format!("is not valid UTF-8 (first bad byte at line {line}, column {column})")
     })
 }
 

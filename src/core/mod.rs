@@ -13,3 +13,23 @@ pub mod secret_value;
 pub mod sql_text;
 pub mod validate;
 pub mod yaml;
+
+/// The whole pure pipeline on arbitrary bytes, for the fuzz target: every outcome must be
+/// a value or diagnostics, never a panic. Variables resolve from the process environment;
+/// `${file:}` paths resolve under a directory that does not exist.
+pub fn fuzz_pipeline(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let request = validate::Request { file: "fuzz.yaml".into(), ..validate::Request::default() };
+    let outcome = validate::validate(
+        &request,
+        std::path::Path::new("/nonexistent-yamlsecrets-fuzz/fuzz.yaml"),
+        text,
+        &validate::Environment::everything(),
+    );
+    for diagnostic in &outcome.diagnostics {
+        let _ = diagnostic.to_string();
+    }
+    for secret in &outcome.secrets {
+        let _ = render::create_secret(secret, true);
+    }
+}

@@ -608,6 +608,34 @@ impl Checker<'_> {
         }
     }
 
+    /// DuckDB v1.5.5 ignores `endpoint` beside a connection string, and an `http://` endpoint
+    /// without a key fails on first use (`stoi`): say so now rather than at the first read.
+    fn check_azure_endpoint(&mut self, spec: &catalog::Provider, fields: &mut Vec<(String, Location, Node)>) {
+        let Some(index) = fields.iter().position(|(k, _, _)| k == "endpoint") else { return };
+        let has = |name: &str| fields.iter().any(|(k, _, _)| k == name);
+        let at = fields[index].1;
+        if has("connection_string") {
+            fields.remove(index);
+            self.warning(
+                at,
+                "endpoint",
+                "DuckDB ignores 'endpoint' beside 'connection_string', so it is not passed on: put it in the \
+                 connection string as BlobEndpoint=...",
+            );
+        } else if spec.name == "config"
+            && !has("account_key")
+            && !has("sas_token")
+            && fields[index].2.as_str().is_some_and(|e| e.trim_start().starts_with("http://"))
+        {
+            self.error(
+                at,
+                "endpoint",
+                "an http:// endpoint works only with 'account_key' or 'sas_token' beside 'account_name' (or inside \
+                 a connection string as BlobEndpoint=); DuckDB v1.5.5 fails on it otherwise",
+            );
+        }
+    }
+
     /// Rewrites convenience fields into the parameters DuckDB takes.
     fn expand_conveniences(
         &mut self,
@@ -663,9 +691,18 @@ impl Checker<'_> {
                 }
             }
             Convenience::AzureAccountKey => {
+                self.check_azure_endpoint(spec, fields);
                 let key_field = fields.iter().position(|(k, _, _)| k == "account_key" || k == "sas_token");
                 let Some(index) = key_field else { return };
                 let (key, key_at, node) = fields.remove(index);
+                if spec.name != "config" {
+                    let message = format!(
+                        "'{key}' works with provider 'config' only (this secret's provider is '{}')",
+                        spec.name
+                    );
+                    self.error(key_at, &key, message);
+                    return;
+                }
                 let Some(name_index) = fields.iter().position(|(k, _, _)| k == "account_name") else {
                     self.error(key_at, &key, format!("'{key}' needs 'account_name' beside it"));
                     return;
@@ -900,5 +937,23 @@ mod tests {
         assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
         assert!(outcome.secrets[0].params.iter().all(|p| p.sensitive));
         assert_eq!(outcome.secrets[0].params.len(), 3);
+    }
+
+    #[test]
+    fn azure_endpoint_and_key_rules() {
+        if crate::core::catalog::secret_type("azure").is_none() {
+            return;
+        }
+        let ignored = check("secrets:\n  a: {type: azure, connection_string: x, endpoint: 'http://h/acct'}\n");
+        assert!(errors(&ignored).is_empty(), "{:?}", ignored.diagnostics);
+        assert!(ignored.diagnostics.iter().any(|d| d.message.contains("ignores 'endpoint'")));
+        assert!(ignored.secrets[0].params.iter().all(|p| p.name != "endpoint"));
+
+        let keyless = check("secrets:\n  a: {type: azure, account_name: acct, endpoint: 'http://h/acct'}\n");
+        assert!(errors(&keyless)[0].contains("an http:// endpoint works only with"), "{:?}", keyless.diagnostics);
+
+        let chain = check("secrets:\n  a: {type: azure, provider: credential_chain, account_name: x, account_key: k}\n");
+        let found = errors(&chain);
+        assert!(found[0].contains("field 'account_key'") && found[0].contains("provider 'config' only"), "{found:?}");
     }
 }
