@@ -102,6 +102,9 @@ pub struct SecretType {
     /// Accepted, never rendered, and reported with this warning (postgres `schema`).
     pub ignored: &'static [(&'static str, &'static str)],
     pub convenience: Convenience,
+    /// The extension that registers the type itself, when it is not the one of the default
+    /// provider (`rds`: the type comes from postgres_scanner, its provider from aws).
+    pub registered_by: Option<&'static str>,
 }
 
 const fn text(name: &'static str) -> Param {
@@ -403,7 +406,15 @@ const fn provider(name: &'static str, extension: &'static str, params: &'static 
 }
 
 const fn plain(name: &'static str, default_provider: &'static str, providers: &'static [Provider]) -> SecretType {
-    SecretType { name, default_provider, providers, aliases: &[], ignored: &[], convenience: Convenience::None }
+    SecretType {
+        name,
+        default_provider,
+        providers,
+        aliases: &[],
+        ignored: &[],
+        convenience: Convenience::None,
+        registered_by: None,
+    }
 }
 
 const fn aws_family(name: &'static str, providers: &'static [Provider]) -> SecretType {
@@ -420,6 +431,7 @@ pub static SECRET_TYPES: &[SecretType] = &[
     // Type registered by postgres_scanner, its only provider by aws: both must be loaded.
     SecretType {
         aliases: AWS_ALIASES,
+        registered_by: Some("postgres_scanner"),
         ..plain(
             "rds",
             "credential_chain",
@@ -479,6 +491,11 @@ pub fn secret_type(name: &str) -> Option<&'static SecretType> {
 impl SecretType {
     pub fn provider(&self, name: &str) -> Option<&'static Provider> {
         self.providers.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The extension whose loading makes DuckDB know this type.
+    pub fn registered_by(&self) -> &'static str {
+        self.registered_by.or_else(|| self.provider(self.default_provider).map(|p| p.extension)).unwrap_or("core")
     }
 }
 

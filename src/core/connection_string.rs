@@ -43,16 +43,17 @@ fn push(parts: &mut Parts, key: &str, value: String, known: Known, entry: usize)
 
 fn parse_uri(rest: &str, database_key: &str, known: Known) -> Result<Parts, String> {
     let mut parts = Parts::new();
-    let (authority_and_path, query) = match rest.split_once('?') {
+    // Userinfo runs to the last '@' (a password may hold '@', '/', '?' or '#'); the host,
+    // path and query follow it.
+    let (userinfo, after) = match rest.rsplit_once('@') {
+        Some((u, a)) => (Some(u), a),
+        None => (None, rest),
+    };
+    let (authority_and_path, query) = match after.split_once('?') {
         Some((a, q)) => (a, Some(q)),
-        None => (rest, None),
+        None => (after, None),
     };
-    let (authority, path) = authority_and_path.split_once('/').unwrap_or((authority_and_path, ""));
-    // The password may hold '@': the host part follows the last one.
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
-    };
+    let (hostport, path) = authority_and_path.split_once('/').unwrap_or((authority_and_path, ""));
     if let Some(userinfo) = userinfo {
         let (user, password) = match userinfo.split_once(':') {
             Some((u, p)) => (u, Some(p)),
@@ -250,6 +251,15 @@ mod tests {
             }
         }
         assert!(parse_postgres("host=a host=b", &any).unwrap_err().contains("'host' is given twice"));
+    }
+
+    #[test]
+    fn uri_passwords_may_hold_reserved_characters() {
+        let parts = parse_postgres("postgresql://u:pw?with/odd#chars@h:1/db?sslmode=disable", &libpq).unwrap();
+        assert_eq!(get(&parts, "password"), Some("pw?with/odd#chars"));
+        assert_eq!(get(&parts, "host"), Some("h"));
+        assert_eq!(get(&parts, "dbname"), Some("db"));
+        assert_eq!(get(&parts, "sslmode"), Some("disable"));
     }
 
     #[test]

@@ -52,25 +52,39 @@ impl Scrubber {
         Scrubber::default()
     }
 
-    /// Adds a value and the forms it takes inside SQL text and error messages.
+    /// Adds a value and the forms it takes inside SQL text and error messages: SQL-quoted,
+    /// percent-encoded (URIs), each line (PEM keys), and each `;`/`,`/`&`/`=`/space-separated
+    /// part of four or more characters (DuckDB quotes the one item of a list it refuses).
     pub fn add(&mut self, value: &str) {
         if value.is_empty() {
             return;
         }
-        let mut forms = vec![value.to_string(), value.replace('\'', "''")];
-        // Multi-line values (PEM keys) may be quoted one line at a time.
+        let mut forms = vec![
+            value.to_string(),
+            value.replace('\'', "''"),
+            percent_encode(value, |_| false),
+            // URLs in messages keep their delimiters and encode the rest.
+            percent_encode(value, |b| b":/?#[]@!$&()*+,;=%".contains(&b)),
+        ];
         forms.extend(value.lines().map(str::to_string));
+        forms.extend(
+            value
+                .split(|c: char| matches!(c, ';' | ',' | '&' | '=') || c.is_whitespace())
+                .filter(|part| part.len() >= MIN_SCRUB_LEN && part.len() < value.len())
+                .map(str::to_string),
+        );
         for form in forms {
             let form = form.trim().to_string();
-            if !form.is_empty() && !self.values.iter().any(|v| v.expose() == form) {
+            if !form.is_empty() && !self.values.iter().any(|v| v.expose().eq_ignore_ascii_case(&form)) {
                 self.values.push(SecretString::new(form));
             }
         }
         self.values.sort_by_key(|v| std::cmp::Reverse(v.expose().len()));
     }
 
-    /// The text with every value replaced by `***`; or, when the text contains a value too
-    /// short to replace safely, `withheld` instead.
+    /// The text with every value replaced by `***` (ASCII case ignored: DuckDB lower-cases
+    /// some values in its messages); or, when the text contains a value too short to replace
+    /// safely, `withheld` instead.
     pub fn scrub(&self, text: &str, withheld: &str) -> String {
         let mut out = text.to_string();
         for value in &self.values {
@@ -79,12 +93,45 @@ impl Scrubber {
                 if contains_as_word(&out, value) {
                     return withheld.to_string();
                 }
-            } else if out.contains(value) {
-                out = out.replace(value, "***");
+            } else {
+                out = replace_ignoring_ascii_case(&out, value, "***");
             }
         }
         out
     }
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced.
+fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
+    // ASCII lower-casing keeps byte offsets, so positions found in the lowered copies
+    // are positions in the original.
+    let lowered = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lowered.match_indices(&needle) {
+        if at < last {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(with);
+        last = at + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// RFC 3986 percent-encoding of everything but unreserved characters and those `keep` names.
+fn percent_encode(value: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') || keep(byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Short values are only a leak where they stand alone (between non-alphanumerics);

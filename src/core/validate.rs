@@ -46,14 +46,15 @@ pub struct Secret {
 impl Secret {
     /// Every value of the secret: DuckDB error texts are scrubbed of all of them (SPEC §4),
     /// not only of the sensitive ones, since a cast error may quote any.
-    pub fn values_to_scrub(&self) -> Vec<&str> {
+    pub fn values_to_scrub(&self) -> Vec<String> {
         let mut out = Vec::new();
         for p in &self.params {
             match &p.value {
-                ParamValue::Text(v) => out.push(v.expose()),
-                ParamValue::List(items) => out.extend(items.iter().map(SecretString::expose)),
-                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.expose())),
-                ParamValue::Integer(_) | ParamValue::Boolean(_) => {}
+                ParamValue::Text(v) => out.push(v.expose().to_string()),
+                ParamValue::List(items) => out.extend(items.iter().map(|v| v.expose().to_string())),
+                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.expose().to_string())),
+                ParamValue::Integer(n) => out.push(n.to_string()),
+                ParamValue::Boolean(_) => {}
             }
         }
         out
@@ -373,27 +374,37 @@ impl Checker<'_> {
             let names: Vec<&str> = entry.providers.iter().map(|p| p.name).collect();
             let at = provider_node.map_or(def.at, |n| n.at);
             let hint = did_you_mean(provider_name, names.iter().copied())
-                .map(|c| format!("did you mean '{c}'? "))
+                .map(|c| format!("; did you mean '{c}'?"))
                 .unwrap_or_default();
             self.error(
                 at,
                 "provider",
                 format!(
-                    "unknown provider '{provider_name}' for type '{}'; {hint}(providers: {})",
+                    "unknown provider '{provider_name}' for type '{}' (providers: {}){hint}",
                     entry.name,
                     names.join(", ")
                 ),
             );
             return;
         };
-        if !environment.has_type(entry.name) || !environment.has_extension(spec.extension) {
+        // The type needs its own extension; the provider may need another (s3 credential_chain: aws).
+        let mut missing: Vec<&str> = Vec::new();
+        if !environment.has_type(entry.name) {
+            missing.push(entry.registered_by());
+        }
+        if !environment.has_extension(spec.extension) && !missing.contains(&spec.extension) {
+            missing.push(spec.extension);
+        }
+        if !missing.is_empty() {
             let at = def.field("type").map_or(def.at, |n| n.at);
-            let message = format!(
-                "secret type '{}' with provider '{}' needs the {ext} extension, which is not loaded: run INSTALL {ext}; LOAD {ext};",
-                entry.name,
-                spec.name,
-                ext = spec.extension
-            );
+            let (what, run) = match missing.as_slice() {
+                [one] => (format!("the {one} extension, which is not loaded"), format!("INSTALL {one}; LOAD {one};")),
+                many => (
+                    format!("the {} extensions, which are not loaded", many.join(" and ")),
+                    many.iter().map(|e| format!("INSTALL {e}; LOAD {e};")).collect::<Vec<_>>().join(" "),
+                ),
+            };
+            let message = format!("secret type '{}' with provider '{}' needs {what}: run {run}", entry.name, spec.name);
             if !self.lint {
                 self.error(at, "type", message);
                 return;
@@ -952,7 +963,8 @@ mod tests {
         let keyless = check("secrets:\n  a: {type: azure, account_name: acct, endpoint: 'http://h/acct'}\n");
         assert!(errors(&keyless)[0].contains("an http:// endpoint works only with"), "{:?}", keyless.diagnostics);
 
-        let chain = check("secrets:\n  a: {type: azure, provider: credential_chain, account_name: x, account_key: k}\n");
+        let chain =
+            check("secrets:\n  a: {type: azure, provider: credential_chain, account_name: x, account_key: k}\n");
         let found = errors(&chain);
         assert!(found[0].contains("field 'account_key'") && found[0].contains("provider 'config' only"), "{found:?}");
     }

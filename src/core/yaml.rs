@@ -204,6 +204,12 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                     *key = Some(node);
                 }
                 Some(k) => {
+                    // An empty value takes the position of the token after it; the key's is
+                    // where the user looks.
+                    let mut node = node;
+                    if matches!(&node.value, Value::Scalar { text, plain: true } if text.is_empty()) {
+                        node.at = k.at;
+                    }
                     if k.as_str() == Some("<<") && k.is_plain() {
                         merge(merged, node)?;
                     } else {

@@ -5,6 +5,7 @@ use duckdb::Connection;
 
 use super::connection::clean_error;
 use crate::core::secret_value::Scrubber;
+use crate::core::sql_text::quote_literal;
 use crate::core::validate::Environment;
 
 /// A secret as DuckDB reports it in `duckdb_secrets()`.
@@ -26,6 +27,33 @@ pub fn require_external_access(conn: &Connection) -> Result<(), String> {
     let allowed = query_strings(conn, "SELECT current_setting('enable_external_access')::VARCHAR")?;
     if allowed.first().map(String::as_str) == Some("false") {
         return Err("yamlsecrets: enable_external_access is false, so no file is read and no secret is created".into());
+    }
+    Ok(())
+}
+
+/// DuckDB logs the statements yamlsecrets runs like any other: with query logging on, each
+/// CREATE SECRET would land in the log with its values. Refuse rather than leak.
+pub fn refuse_if_queries_are_logged(conn: &Connection) -> Result<(), String> {
+    let setting = |name: &str| -> Result<String, String> {
+        let sql = format!("SELECT coalesce(current_setting({})::VARCHAR, '')", quote_literal(name).map_err(|_| "NUL")?);
+        Ok(query_strings(conn, &sql)?.into_iter().next().unwrap_or_default())
+    };
+    let has = |list: &str, item: &str| list.split(',').any(|t| t.trim().eq_ignore_ascii_case(item));
+    let logging = matches!(setting("enable_logging")?.to_ascii_lowercase().as_str(), "1" | "true");
+    // QueryLog entries are written at INFO level.
+    let level_logs_queries =
+        matches!(setting("logging_level")?.to_ascii_uppercase().as_str(), "TRACE" | "DEBUG" | "INFO");
+    let logs_queries = logging
+        && match setting("logging_mode")?.to_ascii_uppercase().as_str() {
+            "ENABLE_SELECTED" => has(&setting("enabled_log_types")?, "QueryLog"),
+            "DISABLE_SELECTED" => level_logs_queries && !has(&setting("disabled_log_types")?, "QueryLog"),
+            _ => level_logs_queries,
+        };
+    if logs_queries || !setting("log_query_path")?.is_empty() {
+        return Err("yamlsecrets: DuckDB is logging queries (QueryLog, or log_query_path), and would write every \
+                    CREATE SECRET with its values to the log; turn that off first (CALL disable_logging(); \
+                    RESET log_query_path), or use dry_run := true"
+            .into());
     }
     Ok(())
 }

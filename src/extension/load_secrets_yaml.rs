@@ -68,6 +68,9 @@ impl VTab for LoadSecretsYaml {
 fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     super::test_hook_panic("call");
     apply::require_external_access(conn)?;
+    if !args.dry_run {
+        apply::refuse_if_queries_are_logged(conn)?;
+    }
     let environment = apply::environment(conn)?;
     let outcome = validate::validate_file(&args.request, &environment);
     if outcome.has_errors() {
@@ -97,7 +100,7 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     let any_persistent = outcome.secrets.iter().any(|s| s.persistent);
     for (index, secret) in outcome.secrets.iter().enumerate() {
         for value in secret.values_to_scrub() {
-            scrubber.add(value);
+            scrubber.add(&value);
         }
         let source = format!("{}:{}", args.request.file, secret.at.line);
         let nul =
