@@ -17,6 +17,21 @@ cargo fmt --all -- --check
 cargo clippy --lib --all-targets -- -D warnings
 cargo clippy --no-default-features --lib --all-targets -- -D warnings
 
+stage "fuzz: parse → resolve → validate → render (${YS_FUZZ_SECONDS:-20} s; longer runs: SECURITY.md)"
+# cargo-fuzz wants nightly for its sanitizer flags; RUSTC_BOOTSTRAP lets the stable
+# toolchain (the only one on these machines) accept them. No sanitizer: the core is safe Rust.
+mkdir -p build/fuzz-corpus
+fuzz_log="$root/build/fuzz.log"
+if (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$root/build/fuzz-target" cargo fuzz run --sanitizer none \
+      pipeline "$root/build/fuzz-corpus" seeds -- \
+      -max_total_time="${YS_FUZZ_SECONDS:-20}" -rss_limit_mb=1024 -timeout=5 -print_final_stats=1) >"$fuzz_log" 2>&1; then
+  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$fuzz_log" || true
+else
+  tail -40 "$fuzz_log"
+  echo "fuzzing found a crash, hang or memory blow-up: see $fuzz_log and fuzz/artifacts/" >&2
+  exit 1
+fi
+
 stage "build the extension"
 make --no-print-directory release
 export YS_EXTENSION="$root/build/release/yamlsecrets.duckdb_extension"
