@@ -268,20 +268,21 @@ pub fn effective_name(def: &SecretDef) -> String {
 
 fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diagnostic>) {
     // DuckDB compares secret names case-insensitively.
-    for (i, def) in secrets.iter().enumerate() {
+    let mut first_seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
+    for def in secrets {
         let name = effective_name(def).to_lowercase();
-        if let Some(first) = secrets[..i].iter().find(|d| effective_name(d).eq_ignore_ascii_case(&name)) {
-            problems.push(
+        match first_seen.get(&name) {
+            Some(first) => problems.push(
                 Diagnostic::error(
                     file,
                     Some(def.at),
-                    format!(
-                        "duplicate secret name (first defined at line {}, column {})",
-                        first.at.line, first.at.column
-                    ),
+                    format!("duplicate secret name (first defined at line {}, column {})", first.line, first.column),
                 )
                 .in_secret(&name),
-            );
+            ),
+            None => {
+                first_seen.insert(name, def.at);
+            }
         }
     }
 }

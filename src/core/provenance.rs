@@ -2,6 +2,7 @@
 //! been dropped since, and the file or a variable it read may have changed. Only
 //! fingerprints are kept, never values.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::interpolate::{self, fingerprint, Source, Variables};
@@ -66,52 +67,74 @@ impl Status {
     }
 }
 
-/// Compares a record with the world as it is now.
-pub fn status(record: &Record, still_exists: bool) -> Status {
-    if !still_exists {
-        return Status::Missing;
+/// Compares records with the world as it is now. Files and dotenv sets are read once per
+/// check, however many secrets came from them.
+#[derive(Default)]
+pub struct Drift {
+    files: HashMap<PathBuf, Option<u64>>,
+    variables: HashMap<Vec<PathBuf>, Variables>,
+    value_files: HashMap<PathBuf, Option<u64>>,
+}
+
+impl Drift {
+    pub fn new() -> Self {
+        Drift::default()
     }
-    let mut reasons = Vec::new();
-    match std::fs::read_to_string(&record.path) {
-        Ok(text) if fingerprint(&text) == record.file_fingerprint => {}
-        Ok(_) => reasons.push(format!("{} changed since the load", record.file)),
-        Err(_) => reasons.push(format!("{} can no longer be read", record.file)),
-    }
-    let mut variables = Variables::new();
-    for env_file in &record.env_files {
-        if let Ok(text) = std::fs::read_to_string(env_file) {
-            let _ = variables.add_dotenv(&text);
+
+    pub fn status(&mut self, record: &Record, still_exists: bool) -> Status {
+        if !still_exists {
+            return Status::Missing;
         }
-    }
-    for source in &record.sources {
-        match source {
-            Source::Env { name, fingerprint: then } => {
-                let now = variables.lookup(name).as_deref().map(fingerprint);
-                if now != *then {
-                    let what = match (then, now) {
-                        (Some(_), None) => "is no longer set",
-                        (None, Some(_)) => "is set now but was not at the load",
-                        _ => "changed since the load",
-                    };
-                    reasons.push(format!("variable {name} {what}"));
+        let mut reasons = Vec::new();
+        let now = *self
+            .files
+            .entry(record.path.clone())
+            .or_insert_with(|| std::fs::read_to_string(&record.path).ok().map(|t| fingerprint(&t)));
+        match now {
+            Some(now) if now == record.file_fingerprint => {}
+            Some(_) => reasons.push(format!("{} changed since the load", record.file)),
+            None => reasons.push(format!("{} can no longer be read", record.file)),
+        }
+        let variables = self.variables.entry(record.env_files.clone()).or_insert_with(|| {
+            let mut variables = Variables::new();
+            for env_file in &record.env_files {
+                if let Ok(text) = std::fs::read_to_string(env_file) {
+                    let _ = variables.add_dotenv(&text);
                 }
             }
-            Source::File { path, fingerprint: then } => {
-                let now = interpolate::read_bounded(path, interpolate::MAX_VALUE_FILE_BYTES).ok().map(|t| {
-                    let value =
-                        t.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&t).to_string();
-                    fingerprint(&value)
-                });
-                if now != *then {
-                    reasons.push(format!("value file {} changed since the load", path.display()));
+            variables
+        });
+        for source in &record.sources {
+            match source {
+                Source::Env { name, fingerprint: then } => {
+                    let now = variables.lookup(name).as_deref().map(fingerprint);
+                    if now != *then {
+                        let what = match (then, now) {
+                            (Some(_), None) => "is no longer set",
+                            (None, Some(_)) => "is set now but was not at the load",
+                            _ => "changed since the load",
+                        };
+                        reasons.push(format!("variable {name} {what}"));
+                    }
+                }
+                Source::File { path, fingerprint: then } => {
+                    let now = *self.value_files.entry(path.clone()).or_insert_with(|| {
+                        interpolate::read_bounded(path, interpolate::MAX_VALUE_FILE_BYTES).ok().map(|t| {
+                            let value = t.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&t);
+                            fingerprint(value)
+                        })
+                    });
+                    if now != *then {
+                        reasons.push(format!("value file {} changed since the load", path.display()));
+                    }
                 }
             }
         }
-    }
-    reasons.dedup();
-    if reasons.is_empty() {
-        Status::Ok
-    } else {
-        Status::Stale(reasons)
+        reasons.dedup();
+        if reasons.is_empty() {
+            Status::Ok
+        } else {
+            Status::Stale(reasons)
+        }
     }
 }

@@ -43,8 +43,9 @@ const MIN_SCRUB_LEN: usize = 4;
 /// Removes every given value from text before it leaves the extension.
 #[derive(Default)]
 pub struct Scrubber {
-    /// Longest first, so a value that contains another is replaced whole.
     values: Vec<SecretString>,
+    /// Fingerprints of the lower-cased forms already held, so adding stays linear.
+    seen: std::collections::HashSet<u64>,
 }
 
 impl Scrubber {
@@ -75,19 +76,21 @@ impl Scrubber {
         );
         for form in forms {
             let form = form.trim().to_string();
-            if !form.is_empty() && !self.values.iter().any(|v| v.expose().eq_ignore_ascii_case(&form)) {
+            if !form.is_empty() && self.seen.insert(crate::core::interpolate::fingerprint(&form.to_ascii_lowercase())) {
                 self.values.push(SecretString::new(form));
             }
         }
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.expose().len()));
     }
 
     /// The text with every value replaced by `***` (ASCII case ignored: DuckDB lower-cases
     /// some values in its messages); or, when the text contains a value too short to replace
     /// safely, `withheld` instead.
     pub fn scrub(&self, text: &str, withheld: &str) -> String {
+        // Longest first, so a value that contains another is replaced whole.
+        let mut longest_first: Vec<&SecretString> = self.values.iter().collect();
+        longest_first.sort_by_key(|v| std::cmp::Reverse(v.expose().len()));
         let mut out = text.to_string();
-        for value in &self.values {
+        for value in longest_first {
             let value = value.expose();
             if value.len() < MIN_SCRUB_LEN {
                 if contains_as_word(&out, value) {

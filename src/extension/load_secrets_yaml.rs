@@ -76,11 +76,10 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
-    let existing = apply::existing_secrets(conn)?;
     // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
-    let exists = |secret: &Secret| {
-        existing.iter().any(|e| e.name.eq_ignore_ascii_case(&secret.name) && e.persistent == secret.persistent)
-    };
+    let existing: std::collections::HashSet<(String, bool)> =
+        apply::existing_secrets(conn)?.into_iter().map(|e| (e.name.to_lowercase(), e.persistent)).collect();
+    let exists = |secret: &Secret| existing.contains(&(secret.name.clone(), secret.persistent));
 
     if !args.replace {
         let taken: Vec<String> =

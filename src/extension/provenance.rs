@@ -13,12 +13,14 @@ impl Loaded {
     /// Records secrets just loaded, replacing earlier records of the same names.
     pub fn remember(&self, records: Vec<Record>) {
         let mut list = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        list.retain(|old| !records.iter().any(|new| new.name == old.name));
+        let names: std::collections::HashSet<&str> = records.iter().map(|r| r.name.as_str()).collect();
+        list.retain(|old| !names.contains(old.name.as_str()));
         list.extend(records);
     }
 
     pub fn forget(&self, names: &[String]) {
         let mut list = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let names: std::collections::HashSet<&String> = names.iter().collect();
         list.retain(|old| !names.contains(&old.name));
     }
 

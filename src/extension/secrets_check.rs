@@ -11,7 +11,7 @@ use super::apply;
 use super::args::{self, CallArgs};
 use super::output::{varchar, Cell, Pending};
 use super::Shared;
-use crate::core::provenance::{status, Status};
+use crate::core::provenance::{Drift, Status};
 use crate::core::validate;
 
 pub struct SecretsCheckTable;
@@ -86,11 +86,13 @@ impl VScalar for SecretsCheckScalar {
         output: &mut dyn WritableVector,
     ) -> Result<(), Box<dyn std::error::Error>> {
         let report = shared.database.with_connection(|conn| {
-            let existing = apply::existing_secrets(conn)?;
+            let existing: std::collections::HashSet<String> =
+                apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_lowercase()).collect();
+            let mut drift = Drift::new();
             let mut problems = Vec::new();
             for record in shared.loaded.snapshot() {
-                let present = existing.iter().any(|e| e.name.eq_ignore_ascii_case(&record.name));
-                match status(&record, present) {
+                let present = existing.contains(&record.name);
+                match drift.status(&record, present) {
                     Status::Ok => {}
                     Status::Missing => problems.push(format!(
                         "secret '{}': missing (dropped since it was loaded from {})",

@@ -8,7 +8,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use super::apply;
 use super::output::{boolean, integer, timestamp, varchar, Cell, Pending};
 use super::Shared;
-use crate::core::provenance::status;
+use crate::core::provenance::Drift;
 
 pub struct YamlSecrets;
 
@@ -36,13 +36,15 @@ impl VTab for YamlSecrets {
         let shared = info.get_bind_data();
         info.get_init_data().emit(output, || {
             shared.database.with_connection(|conn| {
-                let existing = apply::existing_secrets(conn)?;
+                let existing: std::collections::HashSet<String> =
+                    apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_lowercase()).collect();
+                let mut drift = Drift::new();
                 Ok(shared
                     .loaded
                     .snapshot()
                     .iter()
                     .map(|record| {
-                        let present = existing.iter().any(|e| e.name.eq_ignore_ascii_case(&record.name));
+                        let present = existing.contains(&record.name);
                         vec![
                             Cell::text(&record.name),
                             Cell::text(&record.type_name),
@@ -50,7 +52,7 @@ impl VTab for YamlSecrets {
                             Cell::Int(i32::try_from(record.line).unwrap_or(i32::MAX)),
                             Cell::Bool(Some(record.persistent)),
                             Cell::Timestamp(record.loaded_at),
-                            Cell::text(status(record, present).as_str()),
+                            Cell::text(drift.status(record, present).as_str()),
                         ]
                     })
                     .collect())
