@@ -8,6 +8,11 @@ use super::yaml::{self, Node, Value};
 #[derive(Debug, Clone, Default)]
 pub struct FileOptions {
     pub persistent: Option<Node>,
+    /// `allow_commands: false` forbids `${cmd:}` whatever the call says; `true` documents
+    /// that the file expects the call's `allow_commands := true`.
+    pub allow_commands: Option<Node>,
+    /// Seconds a `${cmd:}` command may run (default 30).
+    pub command_timeout: Option<Node>,
     pub env_files: Vec<(String, Location)>,
 }
 
@@ -34,7 +39,7 @@ pub struct Document {
 }
 
 const TOP_LEVEL_KEYS: &[&str] = &["version", "options", "secrets"];
-const OPTION_KEYS: &[&str] = &["persistent", "persist", "env_file"];
+const OPTION_KEYS: &[&str] = &["persistent", "persist", "env_file", "allow_commands", "command_timeout"];
 
 /// Reads the document; every structural problem is added to `problems`.
 pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagnostic>) -> Document {
@@ -150,6 +155,8 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
                 options.persistent = Some(v.clone());
             }
             "env_file" => options.env_files = string_or_list(file, v, "env_file", problems),
+            "allow_commands" => options.allow_commands = Some(v.clone()),
+            "command_timeout" => options.command_timeout = Some(v.clone()),
             _ => problems.push(unknown_key(file, k, name, OPTION_KEYS, "option")),
         }
     }

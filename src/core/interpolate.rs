@@ -47,8 +47,18 @@ impl Variables {
 /// Something a value was read from; its fingerprint tells later whether it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    Env { name: String, fingerprint: Option<u64> },
-    File { path: PathBuf, fingerprint: Option<u64> },
+    Env {
+        name: String,
+        fingerprint: Option<u64>,
+    },
+    File {
+        path: PathBuf,
+        fingerprint: Option<u64>,
+    },
+    /// A command line (never its output); not re-run to detect drift.
+    Command {
+        line: String,
+    },
 }
 
 /// A fingerprint of a value, to notice changes without keeping the value.
@@ -64,6 +74,21 @@ pub struct Resolved {
     pub sources: Vec<Source>,
     /// The text was exactly one reference (`port: ${PGPORT}`).
     pub whole_reference: bool,
+    /// Linting only: a command was not run, so the value is unknown.
+    pub deferred: bool,
+}
+
+/// Whether `${cmd:…}` may run its command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Commands {
+    /// Off by default: the call did not pass `allow_commands := true`.
+    #[default]
+    Refuse,
+    Run {
+        timeout: std::time::Duration,
+    },
+    /// Linting: record the command, run nothing, leave the value unknown.
+    Describe,
 }
 
 /// What a reference may reach.
@@ -71,6 +96,7 @@ pub struct Context<'a> {
     pub variables: &'a Variables,
     /// Relative `${file:…}` paths resolve against the YAML file's folder.
     pub base_dir: &'a Path,
+    pub commands: Commands,
 }
 
 /// Expands every reference in `text`.
@@ -78,7 +104,9 @@ pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
     let mut sources = Vec::new();
     let value = expand(text, context, &mut sources, 0)?;
     let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
-    Ok(Resolved { value: SecretString::new(value), sources, whole_reference })
+    let deferred =
+        context.commands == Commands::Describe && sources.iter().any(|s| matches!(s, Source::Command { .. }));
+    Ok(Resolved { value: SecretString::new(value), sources, whole_reference, deferred })
 }
 
 /// True when `text` holds at least one `${…}` reference.
@@ -117,13 +145,24 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
     Ok(out)
 }
 
-/// Index of the `}` closing a reference whose body starts at `start`.
+/// Index of the `}` closing a reference whose body starts at `start`. In a command, a `}`
+/// inside quotes does not close it.
 fn closing_brace(text: &str, start: usize) -> Result<usize, String> {
     let bytes = text.as_bytes();
+    let command = bytes[start..].starts_with(b"cmd:");
+    let mut quote: Option<u8> = None;
     let mut depth = 1;
     let mut i = start;
     while i < bytes.len() {
-        if bytes[i..].starts_with(b"$${") {
+        if let Some(q) = quote {
+            if bytes[i] == q {
+                quote = None;
+            }
+            i += 1;
+        } else if command && (bytes[i] == b'\'' || bytes[i] == b'"') {
+            quote = Some(bytes[i]);
+            i += 1;
+        } else if bytes[i..].starts_with(b"$${") {
             i += 3;
         } else if bytes[i..].starts_with(b"${") {
             depth += 1;
@@ -142,11 +181,34 @@ fn closing_brace(text: &str, start: usize) -> Result<usize, String> {
 }
 
 fn evaluate(body: &str, context: &Context, sources: &mut Vec<Source>, depth: usize) -> Result<String, String> {
-    if let Some(path) = body.strip_prefix("file:") {
-        return read_value_file(path, context, sources);
+    if let Some(reference) = body.strip_prefix("file:") {
+        let (path, field) = split_field(reference);
+        let text = read_value_file(path, context, sources)?;
+        return match field {
+            Some(field) => json_field(&text, field).map_err(|e| format!("file '{}': {e}", path.trim())),
+            None => Ok(text),
+        };
     }
-    if body.starts_with("cmd:") {
-        return Err("'${cmd:…}' values are not supported by this version".into());
+    if let Some(reference) = body.strip_prefix("cmd:") {
+        let (line, field) = split_field(reference);
+        let program = super::commands::split(line)?.swap_remove(0);
+        return match context.commands {
+            Commands::Refuse => Err(format!(
+                "'${{cmd:{program} …}}' runs a command, which is off by default: pass allow_commands := true to the call"
+            )),
+            Commands::Describe => {
+                sources.push(Source::Command { line: line.trim().to_string() });
+                Ok(String::new())
+            }
+            Commands::Run { timeout } => {
+                let output = super::commands::run(line, timeout)?;
+                sources.push(Source::Command { line: line.trim().to_string() });
+                match field {
+                    Some(field) => json_field(&output, field).map_err(|e| format!("command '{program}': {e}")),
+                    None => Ok(output),
+                }
+            }
+        };
     }
     let body = body.strip_prefix("env:").unwrap_or(body);
     let name_len = body
@@ -179,6 +241,42 @@ fn evaluate(body: &str, context: &Context, sources: &mut Vec<Source>, depth: usi
     Err(format!(
         "unsupported syntax after the variable name {name}: use ${{{name}}}, ${{{name}:-fallback}} or ${{{name}:?message}}"
     ))
+}
+
+/// `path#a.b` → (`path`, `a.b`): a trailing `#` followed by a dotted field path picks a field
+/// of a JSON document (a Kubernetes secret file, an AWS Secrets Manager JSON secret).
+fn split_field(reference: &str) -> (&str, Option<&str>) {
+    match reference.rsplit_once('#') {
+        Some((head, field))
+            if !field.is_empty()
+                && field.split('.').all(|p| !p.is_empty())
+                && field.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
+        {
+            (head, Some(field))
+        }
+        _ => (reference, None),
+    }
+}
+
+/// The field at a dotted path of a JSON document: strings as they are, numbers and
+/// booleans as written, objects and arrays as compact JSON. Messages name the path only.
+fn json_field(document: &str, path: &str) -> Result<String, String> {
+    let root: serde_json::Value = serde_json::from_str(document)
+        .map_err(|_| format!("the value is not a JSON document, so it has no field '{path}'"))?;
+    let mut node = &root;
+    for part in path.split('.') {
+        node = match node {
+            serde_json::Value::Object(map) => map.get(part),
+            serde_json::Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        }
+        .ok_or_else(|| format!("the JSON document has no field '{path}'"))?;
+    }
+    match node {
+        serde_json::Value::String(text) => Ok(text.clone()),
+        serde_json::Value::Null => Err(format!("the JSON field '{path}' is null")),
+        other => Ok(other.to_string()),
+    }
 }
 
 /// Expands a leading `~` to the home directory.
@@ -299,7 +397,11 @@ mod tests {
     fn with_vars(dotenv: &str, text: &str) -> Result<String, String> {
         let mut variables = Variables::new();
         variables.add_dotenv(dotenv).map_err(|(l, m)| format!("{l}: {m}"))?;
-        let context = Context { variables: &variables, base_dir: Path::new("/nonexistent") };
+        let context = Context {
+            variables: &variables,
+            base_dir: Path::new("/nonexistent"),
+            commands: Commands::Run { timeout: crate::core::commands::DEFAULT_TIMEOUT },
+        };
         resolve(text, &context).map(|r| r.value.expose().to_string())
     }
 
@@ -333,13 +435,13 @@ mod tests {
         let err = with_vars("", "${YS_T_A?hunter2}").unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(with_vars("", "${}").is_err());
-        assert!(with_vars("", "${cmd:echo hi}").unwrap_err().contains("cmd"));
+        assert_eq!(with_vars("", "${cmd:echo hi}").unwrap(), "hi");
     }
 
     #[test]
     fn whole_reference_and_sources() {
         let variables = Variables::new();
-        let context = Context { variables: &variables, base_dir: Path::new(".") };
+        let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
         let r = resolve("${YS_T_UNSET:-5432}", &context).unwrap();
         assert!(r.whole_reference);
         assert_eq!(r.sources, vec![Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
@@ -353,7 +455,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("pw"), "s3cr3t\n\n").unwrap();
         let variables = Variables::new();
-        let context = Context { variables: &variables, base_dir: &dir };
+        let context = Context { variables: &variables, base_dir: &dir, commands: Commands::Refuse };
         assert_eq!(resolve("${file:pw}", &context).unwrap().value.expose(), "s3cr3t\n");
         let err = resolve("${file:missing}", &context).unwrap_err();
         assert!(err.contains("does not exist"), "{err}");
@@ -369,5 +471,38 @@ mod tests {
         assert_eq!(get("C").as_deref(), Some("l1\nl2"));
         assert_eq!(get("D").as_deref(), Some("v"));
         assert_eq!(parse_dotenv("ok=1\nnot a line\n").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn commands_are_refused_unless_allowed_and_fields_are_picked() {
+        let variables = Variables::new();
+        let refuse = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
+        let err = resolve("${cmd:echo hi}", &refuse).unwrap_err();
+        assert!(err.contains("allow_commands := true") && err.contains("cmd:echo"), "{err}");
+        let run = Context {
+            variables: &variables,
+            base_dir: Path::new("."),
+            commands: Commands::Run { timeout: crate::core::commands::DEFAULT_TIMEOUT },
+        };
+        let json = r#"${cmd:printf '{"user": "ana", "db": {"password": "p}w"}, "n": [1, 2]}'#db.password}"#;
+        assert_eq!(resolve(json, &run).unwrap().value.expose(), "p}w");
+        let missing = r#"${cmd:printf '{"a": 1}'#b}"#;
+        assert_eq!(resolve(missing, &run).unwrap_err(), "command 'printf': the JSON document has no field 'b'");
+        let describe = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Describe };
+        let r = resolve("${cmd:false}", &describe).unwrap();
+        assert!(r.deferred && r.value.is_empty());
+        assert_eq!(r.sources, vec![Source::Command { line: "false".into() }]);
+    }
+
+    #[test]
+    fn json_fields_of_files() {
+        let dir = std::env::temp_dir().join(format!("ys-json-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("acme")).unwrap();
+        std::fs::write(dir.join("acme/postgres.json"), r#"{"password": "pw-1", "port": 5432}"#).unwrap();
+        let variables = Variables::new();
+        let context = Context { variables: &variables, base_dir: &dir, commands: Commands::Refuse };
+        assert_eq!(resolve("${file:acme/postgres.json#password}", &context).unwrap().value.expose(), "pw-1");
+        assert_eq!(resolve("${file:acme/postgres.json#port}", &context).unwrap().value.expose(), "5432");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

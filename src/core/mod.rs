@@ -3,6 +3,7 @@
 //! → [`render`] → SQL text.
 
 pub mod catalog;
+pub mod commands;
 pub mod connection_string;
 pub mod diagnostics;
 pub mod document;

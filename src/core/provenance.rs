@@ -117,6 +117,8 @@ impl Drift {
                         reasons.push(format!("variable {name} {what}"));
                     }
                 }
+                // Commands are not run again to look for drift: that would be a side effect.
+                Source::Command { .. } => {}
                 Source::File { path, fingerprint: then } => {
                     let now = *self.value_files.entry(path.clone()).or_insert_with(|| {
                         interpolate::read_bounded(path, interpolate::MAX_VALUE_FILE_BYTES).ok().map(|t| {

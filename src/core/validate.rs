@@ -6,7 +6,7 @@ use super::catalog::{self, Convenience, Kind, SecretType};
 use super::connection_string;
 use super::diagnostics::{did_you_mean, Diagnostic, Location};
 use super::document::{self, Document, SecretDef};
-use super::interpolate::{self, Context, Source, Variables};
+use super::interpolate::{self, Commands, Context, Source, Variables};
 use super::secret_value::SecretString;
 use super::yaml::{Node, Value};
 
@@ -101,8 +101,11 @@ pub struct Request {
     pub persistent: Option<bool>,
     /// Extra dotenv files from the call, relative to the working directory.
     pub env_files: Vec<String>,
-    /// Linting (`secrets_check`): a missing extension is a warning, not an error.
+    /// Linting (`secrets_check`): a missing extension is a warning, not an error, and
+    /// commands are listed, not run.
     pub lint: bool,
+    /// `allow_commands := true`: `${cmd:…}` may run its command.
+    pub allow_commands: bool,
 }
 
 #[derive(Debug, Default)]
@@ -155,6 +158,27 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
         value
     });
     let default_persistent = request.persistent.or(file_persistent).unwrap_or(false);
+    let file_forbids_commands = document.options.allow_commands.as_ref().is_some_and(|node| {
+        let mut scratch = Vec::new();
+        let value = boolean_of(file, node, "allow_commands", &variables, &base_dir, &mut scratch);
+        problems.extend(scratch);
+        value == Some(false)
+    });
+    let timeout = document.options.command_timeout.as_ref().and_then(|node| {
+        let seconds = node.as_str().and_then(|t| t.trim().parse::<f64>().ok()).filter(|s| *s > 0.0 && *s <= 3600.0);
+        if seconds.is_none() {
+            problems.push(
+                Diagnostic::error(file, Some(node.at), "expected a number of seconds between 0 and 3600")
+                    .in_field("command_timeout"),
+            );
+        }
+        seconds.map(std::time::Duration::from_secs_f64)
+    });
+    let commands = match (request.allow_commands && !file_forbids_commands, request.lint) {
+        (false, _) => Commands::Refuse,
+        (true, false) => Commands::Run { timeout: timeout.unwrap_or(super::commands::DEFAULT_TIMEOUT) },
+        (true, true) => Commands::Describe,
+    };
 
     if let Some(names) = &request.names {
         for wanted in names {
@@ -164,7 +188,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
         }
     }
 
-    let context = Context { variables: &variables, base_dir: &base_dir };
+    let context = Context { variables: &variables, base_dir: &base_dir, commands };
     for def in &document.secrets {
         let name = document::effective_name(def).to_lowercase();
         let type_name = def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
@@ -226,7 +250,7 @@ fn boolean_of(
     base_dir: &Path,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<bool> {
-    let context = Context { variables, base_dir };
+    let context = Context { variables, base_dir, commands: Commands::Refuse };
     let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new(), lint: false };
     match checker.coerce(node, field, Kind::Boolean, false)? {
         ParamValue::Boolean(b) => Some(b),
@@ -525,7 +549,8 @@ impl Checker<'_> {
         }
     }
 
-    /// Interpolates a scalar and records where it came from.
+    /// Interpolates a scalar and records where it came from. `None` without a new error
+    /// means the value is unknown (a command not run while linting).
     fn text(&mut self, node: &Node, field: &str) -> Option<(SecretString, bool)> {
         let Value::Scalar { text, .. } = &node.value else {
             self.error(node.at, field, format!("expected a string, not {}", node.kind_name()));
@@ -533,7 +558,15 @@ impl Checker<'_> {
         };
         match interpolate::resolve(text, self.context) {
             Ok(resolved) => {
+                for source in &resolved.sources {
+                    if let (true, Source::Command { line }) = (resolved.deferred, source) {
+                        self.warning(node.at, field, format!("would run the command: {line}"));
+                    }
+                }
                 self.sources.extend(resolved.sources);
+                if resolved.deferred {
+                    return None;
+                }
                 if resolved.value.expose().contains('\0') {
                     self.error(node.at, field, "the value contains a NUL byte, which DuckDB cannot store");
                     return None;

@@ -20,7 +20,7 @@ pub fn named_parameters(names: &[&str]) -> Vec<(String, LogicalTypeHandle)> {
         .iter()
         .map(|&name| {
             let ty = match name {
-                "dry_run" | "persistent" | "replace" => boolean(),
+                "dry_run" | "persistent" | "replace" | "allow_commands" => boolean(),
                 "names" => varchar_list(),
                 _ => varchar(),
             };
@@ -52,6 +52,7 @@ pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
             persistent: flag("persistent"),
             env_files: text("env_file").into_iter().collect(),
             lint: false,
+            allow_commands: flag("allow_commands").unwrap_or(false),
         },
         dry_run: flag("dry_run").unwrap_or(false),
         replace: flag("replace").unwrap_or(true),

@@ -61,7 +61,15 @@ impl VTab for LoadSecretsYaml {
     }
 
     fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(args::named_parameters(&["dry_run", "persistent", "replace", "key", "names", "env_file"]))
+        Some(args::named_parameters(&[
+            "dry_run",
+            "persistent",
+            "replace",
+            "key",
+            "names",
+            "env_file",
+            "allow_commands",
+        ]))
     }
 }
 

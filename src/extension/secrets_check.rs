@@ -50,7 +50,7 @@ impl VTab for SecretsCheckTable {
     }
 
     fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(args::named_parameters(&["persistent", "key", "names", "env_file"]))
+        Some(args::named_parameters(&["persistent", "key", "names", "env_file", "allow_commands"]))
     }
 }
 

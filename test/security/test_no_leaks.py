@@ -342,7 +342,19 @@ def case_unsupported_modifier(s):
 
 
 def case_cmd_reference(s):
-    run_load_error(s, http_file(s, q("${cmd:echo " + s.c.new() + "}")), "not supported")
+    run_load_error(s, http_file(s, q("${cmd:echo " + s.c.new() + "}")), "off by default")
+
+
+def case_cmd_failure_echoes_its_output(s):
+    # the command prints the value, then fails and repeats it on stderr: neither shows
+    value = s.c.new()
+    line = f"sh -c 'echo {value}; echo {value} >&2; exit 7'"
+    run_load_error(s, http_file(s, q("${cmd:" + line + "}")), "exit status 7", extra=", allow_commands := true")
+
+
+def case_cmd_timeout(s):
+    text = "options:\n  command_timeout: 0.3\n" + http_file(s, q("${cmd:sh -c 'echo " + s.c.new() + "; sleep 5'}"))
+    run_load_error(s, text, "did not finish within 0.3 s", extra=", allow_commands := true")
 
 
 def case_value_file_missing(s):
@@ -631,6 +643,8 @@ ERROR_PATHS = [
     pytest.param(case_unterminated_ref_canary_fallback, id="unterminated_ref_canary_fallback"),
     pytest.param(case_unsupported_modifier, id="unsupported_modifier"),
     pytest.param(case_cmd_reference, id="cmd_reference"),
+    pytest.param(case_cmd_failure_echoes_its_output, id="cmd_failure_echoes_its_output"),
+    pytest.param(case_cmd_timeout, id="cmd_timeout"),
     pytest.param(case_value_file_missing, id="value_file_missing"),
     pytest.param(case_value_file_is_directory, id="value_file_is_directory"),
     pytest.param(case_value_file_invalid_utf8, id="value_file_invalid_utf8"),
