@@ -33,7 +33,7 @@ debug:
 
 # The quick start's first command: build, then load the example file in the DuckDB CLI.
 run: release
-	@scripts/test-env.sh
+	@scripts/test-env.sh --cli
 	@scripts/run-example.sh
 
 test:

@@ -7,6 +7,7 @@
 # Idempotent: each step keeps a stamp; a second run only checks the stamps.
 #
 #   scripts/test-env.sh              install (one line per step)
+#   scripts/test-env.sh --cli        only what `make run` needs (venv, CLI, extension directory)
 #   scripts/test-env.sh --print-env  print `export` lines for Makefiles / shells to eval
 set -euo pipefail
 
@@ -36,8 +37,10 @@ export YS_PYTHON='$VENV/bin/python'
 export YS_DUCKDB_CLI='$BIN_DIR/duckdb'
 EOT
   exit 0
+elif [[ "${1:-}" == "--cli" ]]; then
+  CLI_ONLY=1
 elif [[ $# -gt 0 ]]; then
-  echo "usage: $0 [--print-env]" >&2
+  echo "usage: $0 [--cli | --print-env]" >&2
   exit 2
 fi
 
@@ -93,6 +96,8 @@ else
   stamp_set cli "$want"
   echo "test-env: cli linked ($BIN_DIR/duckdb, $ver)"
 fi
+
+[[ "${CLI_ONLY:-}" == 1 ]] && exit 0
 
 # 4. libduckdb.so from npm.
 want="$NPM_BINDINGS"
