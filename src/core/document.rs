@@ -277,7 +277,7 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
     // DuckDB compares secret names case-insensitively.
     let mut first_seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
     for def in secrets {
-        let name = effective_name(def).to_lowercase();
+        let name = effective_name(def).to_ascii_lowercase();
         match first_seen.get(&name) {
             Some(first) => problems.push(
                 Diagnostic::error(

@@ -190,7 +190,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
 
     let context = Context { variables: &variables, base_dir: &base_dir, commands };
     for def in &document.secrets {
-        let name = document::effective_name(def).to_lowercase();
+        let name = document::effective_name(def).to_ascii_lowercase();
         let type_name = def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
         outcome.declared.push((name.clone(), type_name));
         if let Some(names) = &request.names {
@@ -844,7 +844,7 @@ pub fn declared_secrets(request: &Request) -> Result<Vec<Declared>, Vec<Diagnost
         .secrets
         .iter()
         .map(|def| Declared {
-            name: document::effective_name(def).to_lowercase(),
+            name: document::effective_name(def).to_ascii_lowercase(),
             type_name: def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase(),
             line: def.at.line,
         })

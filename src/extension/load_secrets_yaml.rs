@@ -86,7 +86,7 @@ fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<V
     }
     // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
     let existing: std::collections::HashSet<(String, bool)> =
-        apply::existing_secrets(conn)?.into_iter().map(|e| (e.name.to_lowercase(), e.persistent)).collect();
+        apply::existing_secrets(conn)?.into_iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
     let exists = |secret: &Secret| existing.contains(&(secret.name.clone(), secret.persistent));
 
     if !args.replace {

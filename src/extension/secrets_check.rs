@@ -87,7 +87,7 @@ impl VScalar for SecretsCheckScalar {
     ) -> Result<(), Box<dyn std::error::Error>> {
         let report = shared.database.with_connection(|conn| {
             let existing: std::collections::HashSet<String> =
-                apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_lowercase()).collect();
+                apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
             let mut drift = Drift::new();
             let mut problems = Vec::new();
             for record in shared.loaded.snapshot() {

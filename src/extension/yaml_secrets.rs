@@ -37,7 +37,7 @@ impl VTab for YamlSecrets {
         info.get_init_data().emit(output, || {
             shared.database.with_connection(|conn| {
                 let existing: std::collections::HashSet<String> =
-                    apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_lowercase()).collect();
+                    apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
                 let mut drift = Drift::new();
                 Ok(shared
                     .loaded
