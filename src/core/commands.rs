@@ -78,8 +78,11 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
     Ok(args)
 }
 
-/// Runs the command line; its standard output, trimmed, is the value.
+/// Runs the command line; its standard output, trimmed, is the value. The time limit covers
+/// the whole run, including children that keep the output open after the command exits;
+/// when it passes, the command's whole process group is killed.
 pub fn run(line: &str, timeout: Duration) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
     let args = split(line)?;
     let program = &args[0];
     let mut child = Command::new(program)
@@ -87,29 +90,56 @@ pub fn run(line: &str, timeout: Duration) -> Result<String, String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so a timeout can stop what it started too.
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("command '{program}' could not be started: {}", e.kind()))?;
-    // Read both pipes on their own threads so a chatty command cannot block on a full pipe.
-    let stdout = child.stdout.take().map(|pipe| std::thread::spawn(move || read_limited(pipe)));
-    let stderr = child.stderr.take().map(|pipe| std::thread::spawn(move || read_limited(pipe)));
+    let group = i32::try_from(child.id()).unwrap_or(0);
     let deadline = Instant::now() + timeout;
+    let timed_out = |child: &mut std::process::Child| {
+        kill_group(group);
+        let _ = child.kill();
+        let _ = child.wait();
+        format!("command '{program}' did not finish within {} s and was stopped", timeout.as_secs_f64())
+    };
+
+    // Both pipes are read on their own threads, so a chatty command cannot block on a full
+    // pipe, and the wait for them is bounded by the deadline.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    for (index, pipe) in [
+        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sender = sender.clone();
+        if let Some(pipe) = pipe {
+            std::thread::spawn(move || {
+                let _ = sender.send((index, read_limited(pipe)));
+            });
+        }
+    }
+    drop(sender);
+    let mut outputs: [Option<(Vec<u8>, bool)>; 2] = [None, None];
+    while outputs.iter().any(Option::is_none) {
+        match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((index, data)) => outputs[index] = Some(data),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Err(timed_out(&mut child)),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "command '{program}' did not finish within {} s and was stopped",
-                    timeout.as_secs_f64()
-                ));
-            }
+            Ok(None) if Instant::now() >= deadline => return Err(timed_out(&mut child)),
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(format!("command '{program}' could not be waited for: {}", e.kind())),
         }
     };
-    let (out, out_overflow) = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
-    let (err, _) = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    let [out, err] = outputs;
+    let (out, out_overflow) = out.unwrap_or_default();
+    let (err, _) = err.unwrap_or_default();
     let out = String::from_utf8(out).map_err(|_| format!("command '{program}' printed output that is not UTF-8"))?;
     if !status.success() {
         let code = status.code().map_or_else(|| "a signal".to_string(), |c| format!("exit status {c}"));
@@ -129,6 +159,14 @@ pub fn run(line: &str, timeout: Duration) -> Result<String, String> {
         return Err(format!("command '{program}' printed more than {MAX_OUTPUT_BYTES} bytes"));
     }
     Ok(out.trim().to_string())
+}
+
+fn kill_group(group: i32) {
+    if group > 0 {
+        // SAFETY: kill(2) with a negative pid signals the process group we created; it
+        // touches no memory of ours.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+    }
 }
 
 /// Reads up to the limit, then drains and drops the rest; says whether anything was dropped.
@@ -172,5 +210,13 @@ mod tests {
         assert!(run("no-such-program-yamlsecrets", t).unwrap_err().contains("could not be started"));
         let err = run("sleep 5", Duration::from_millis(200)).unwrap_err();
         assert_eq!(err, "command 'sleep' did not finish within 0.2 s and was stopped");
+    }
+
+    #[test]
+    fn the_time_limit_covers_children_that_hold_the_output_open() {
+        let start = Instant::now();
+        let err = run("sh -c 'printf early; sleep 3 & exit 0'", Duration::from_millis(300)).unwrap_err();
+        assert!(err.contains("did not finish within 0.3 s"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     }
 }
