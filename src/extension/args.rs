@@ -5,7 +5,23 @@ use duckdb::core::LogicalTypeHandle;
 use duckdb::vtab::BindInfo;
 
 use super::output::{boolean, varchar, varchar_list};
+use super::Shared;
 use crate::core::validate::Request;
+
+/// What a file-reading table function keeps from its bind: its arguments and the database.
+pub struct Bound {
+    pub args: CallArgs,
+    pub shared: Shared,
+}
+
+/// The bind of `load_secrets_yaml`, `secrets_check` and `unload_secrets_yaml`: declares the
+/// result columns and reads the arguments. Nothing is read from disk here.
+pub fn bind_call(bind: &BindInfo, columns: Vec<(&str, LogicalTypeHandle)>) -> Result<Bound, String> {
+    for (name, ty) in columns {
+        bind.add_result_column(name, ty);
+    }
+    Ok(Bound { args: read(bind)?, shared: Shared::from_bind(bind) })
+}
 
 #[derive(Debug, Clone)]
 pub struct CallArgs {

@@ -7,7 +7,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply::{self, Step};
-use super::args::{self, CallArgs};
+use super::args::{self, Bound, CallArgs};
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
 use super::provenance::now_micros;
 use super::Shared;
@@ -21,29 +21,23 @@ use crate::core::validate::{self, Secret};
 
 pub struct LoadSecretsYaml;
 
-pub struct Bound {
-    args: CallArgs,
-    shared: Shared,
-}
-
-const COLUMNS: &[&str] = &["name", "type", "provider", "scope", "persistent", "storage", "action", "source", "sql"];
-
 impl VTab for LoadSecretsYaml {
     type BindData = Bound;
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        for name in COLUMNS {
-            let ty = match *name {
-                "scope" => varchar_list(),
-                "persistent" => boolean(),
-                _ => varchar(),
-            };
-            bind.add_result_column(name, ty);
-        }
-        // SAFETY: registered with a `Shared` as extra info (see `register`).
-        let shared = unsafe { &*bind.get_extra_info::<Shared>() }.clone();
-        Ok(Bound { args: args::read(bind)?, shared })
+        let columns = vec![
+            ("name", varchar()),
+            ("type", varchar()),
+            ("provider", varchar()),
+            ("scope", varchar_list()),
+            ("persistent", boolean()),
+            ("storage", varchar()),
+            ("action", varchar()),
+            ("source", varchar()),
+            ("sql", varchar()),
+        ];
+        Ok(args::bind_call(bind, columns)?)
     }
 
     fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {

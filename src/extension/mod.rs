@@ -23,6 +23,15 @@ pub struct Shared {
     pub loaded: provenance::Loaded,
 }
 
+impl Shared {
+    /// The `Shared` every function is registered with (see `register`).
+    pub fn from_bind(bind: &duckdb::vtab::BindInfo) -> Shared {
+        // SAFETY: every table function that calls this was registered with a `Shared` as
+        // its extra info, which DuckDB keeps alive as long as the function exists.
+        unsafe { &*bind.get_extra_info::<Shared>() }.clone()
+    }
+}
+
 /// A test hook, documented in SECURITY.md: with `YAMLSECRETS_TEST_PANIC=<place>` set in the
 /// environment, the extension panics at that place (`load`: the entrypoint; `call`: inside
 /// `load_secrets_yaml`'s execution), so tests can prove a panic becomes a SQL error and the

@@ -8,7 +8,7 @@ use duckdb::vtab::arrow::WritableVector;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::args::{self, CallArgs};
+use super::args::{self, Bound, CallArgs};
 use super::output::{varchar, Cell, Pending};
 use super::Shared;
 use crate::core::provenance::{Drift, Status};
@@ -16,24 +16,15 @@ use crate::core::validate;
 
 pub struct SecretsCheckTable;
 
-pub struct Bound {
-    args: CallArgs,
-    shared: Shared,
-}
-
 impl VTab for SecretsCheckTable {
     type BindData = Bound;
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        for name in ["name", "type", "severity", "field", "message", "source"] {
-            bind.add_result_column(name, varchar());
-        }
-        // SAFETY: registered with a `Shared` as extra info (see `register`).
-        let shared = unsafe { &*bind.get_extra_info::<Shared>() }.clone();
-        let mut args = args::read(bind)?;
-        args.request.lint = true;
-        Ok(Bound { args, shared })
+        let columns = ["name", "type", "severity", "field", "message", "source"].map(|name| (name, varchar()));
+        let mut bound = args::bind_call(bind, columns.into())?;
+        bound.args.request.lint = true;
+        Ok(bound)
     }
 
     fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {

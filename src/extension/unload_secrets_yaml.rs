@@ -6,7 +6,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply::{self, Step};
-use super::args::{self, CallArgs};
+use super::args::{self, Bound, CallArgs};
 use super::output::{boolean, varchar, Cell, Pending};
 use super::Shared;
 use crate::core::diagnostics::error_report;
@@ -16,29 +16,20 @@ use crate::core::validate;
 
 pub struct UnloadSecretsYaml;
 
-pub struct Bound {
-    args: CallArgs,
-    shared: Shared,
-}
-
 impl VTab for UnloadSecretsYaml {
     type BindData = Bound;
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        for (name, ty) in [
+        let columns = vec![
             ("name", varchar()),
             ("type", varchar()),
             ("persistent", boolean()),
             ("storage", varchar()),
             ("action", varchar()),
             ("source", varchar()),
-        ] {
-            bind.add_result_column(name, ty);
-        }
-        // SAFETY: registered with a `Shared` as extra info (see `register`).
-        let shared = unsafe { &*bind.get_extra_info::<Shared>() }.clone();
-        Ok(Bound { args: args::read(bind)?, shared })
+        ];
+        Ok(args::bind_call(bind, columns)?)
     }
 
     fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {

@@ -24,8 +24,7 @@ impl VTab for YamlSecrets {
         bind.add_result_column("persistent", boolean());
         bind.add_result_column("loaded_at", timestamp());
         bind.add_result_column("status", varchar());
-        // SAFETY: registered with a `Shared` as extra info (see `register`).
-        Ok(unsafe { &*bind.get_extra_info::<Shared>() }.clone())
+        Ok(Shared::from_bind(bind))
     }
 
     fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
