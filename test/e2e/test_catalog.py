@@ -24,14 +24,14 @@ by scripts/test-env.sh).
 """
 
 import functools
-import os
 import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+import ys_testlib
+
 EXTENSIONS = ["httpfs", "aws", "azure", "postgres_scanner", "mysql_scanner", "iceberg", "ducklake"]
 # Downloaded from api.motherduck.com at LOAD: cannot be checked offline.
 UNTESTABLE_TYPES = {"motherduck"}
@@ -76,39 +76,22 @@ EXTRA_PROVIDERS = {"env", "config", "credential_chain", "managed_identity", "ser
                    "access_token", "sso", "sts", "iceberg", "oauth2", "token", "bearer", "profile"}
 
 
-def _extension_path() -> Path:
-    configured = os.environ.get("YS_EXTENSION")
-    if configured:
-        return Path(configured).resolve()
-    for flavour in ("release", "debug"):
-        candidate = REPO_ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.is_file():
-            return candidate
-    return REPO_ROOT / "build" / "release" / "yamlsecrets.duckdb_extension"
+_extension_path = ys_testlib.extension_file
 
 
 def _extension_dir() -> Path:
-    return Path(os.environ.get("YS_EXTENSION_DIR") or REPO_ROOT / "build" / "test-env" / "extensions").resolve()
-
-
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return Path(ys_testlib.extension_dir()).resolve()
 
 
 def connect(extensions=EXTENSIONS, yamlsecrets=True, autoload=True) -> duckdb.DuckDBPyConnection:
-    config = {"allow_unsigned_extensions": "true", "autoinstall_known_extensions": "false"}
+    config = {"autoinstall_known_extensions": "false"}
     if not autoload:
         # Else DuckDB loads a left-out extension from the directory on first use of its type.
         config["autoload_known_extensions"] = "false"
-    con = duckdb.connect(config=config)
-    con.execute(f"SET extension_directory = {sql_str(str(_extension_dir()))}")
-    if not autoload and "iceberg" in extensions:
-        con.execute("LOAD avro")  # iceberg needs it at LOAD and would autoload it
-    for name in extensions:
-        con.execute(f"LOAD {name}")
-    if yamlsecrets:
-        con.execute(f"LOAD {sql_str(str(_extension_path()))}")
-    return con
+        if "iceberg" in extensions:
+            extensions = ("avro", *extensions)  # iceberg needs it at LOAD and would autoload it
+    return ys_testlib.connect(config=config, extension_directory=_extension_dir(), extensions=extensions,
+                              load=_extension_path() if yamlsecrets else None)
 
 
 @functools.lru_cache(maxsize=None)

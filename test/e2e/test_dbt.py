@@ -23,7 +23,7 @@ import uuid
 import duckdb
 import pytest
 
-from conftest import extension_dir, extension_path
+from ys_testlib import extension_dir, extension_path
 from servers.moto import BUCKET_DATA, moto  # noqa: F401  (the fixture)
 from servers.postgres import PEOPLE, postgres_server  # noqa: F401  (the fixture)
 

@@ -16,31 +16,21 @@ import sys
 import textwrap
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from ys_lifecycle_helpers import secret_names, sql_str  # noqa: F401  (re-exported)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # test/: ys_testlib
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG = {"allow_unsigned_extensions": "true"}
+import ys_testlib  # noqa: E402
+from ys_lifecycle_helpers import secret_names, sql_str  # noqa: E402,F401  (re-exported)
+
+CONFIG = dict(ys_testlib.UNSIGNED)
 # Per test; far above what any test needs (the slowest waits ~20 s on a hang on purpose).
 WATCHDOG_SECONDS = 90
 
 
-def _extension_path() -> Path:
-    configured = os.environ.get("YS_EXTENSION")
-    if configured:
-        return Path(configured).resolve()
-    for flavour in ("release", "debug"):
-        candidate = REPO_ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.is_file():
-            return candidate
-    return REPO_ROOT / "build" / "release" / "yamlsecrets.duckdb_extension"
-
-
 @pytest.fixture(scope="session")
 def extension_path() -> Path:
-    path = _extension_path()
+    path = ys_testlib.extension_file()
     assert path.is_file(), f"no extension at {path}: run `make` or `make debug`, or set YS_EXTENSION"
     return path
 
@@ -67,9 +57,8 @@ def open_db(extension_path):
     opened = []
 
     def _open(database=":memory:"):
-        con = duckdb.connect(str(database), config=CONFIG)
+        con = ys_testlib.connect(database, config=CONFIG, load=extension_path)
         opened.append(con)
-        con.execute(f"LOAD {sql_str(extension_path)}")
         return con
 
     yield _open

@@ -1,27 +1,14 @@
 """Concurrency: 8 threads, each on its own connection to one database, load and unload
 distinct and overlapping files 20 times. No crash, no deadlock, and the final
 duckdb_secrets() is exactly what the last successful calls imply."""
-import os
 import pathlib
 import threading
 
-import duckdb
-import pytest
+import ys_testlib
+from ys_testlib import extension_path as extension
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 THREADS = 8
 ROUNDS = 20
-
-
-def extension() -> str:
-    explicit = os.environ.get("YS_EXTENSION")
-    if explicit:
-        return explicit
-    for flavour in ("release", "debug"):
-        candidate = ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no built extension")
 
 
 def write(path: pathlib.Path, names):
@@ -38,8 +25,7 @@ def test_eight_threads_load_and_unload(tmp_path, monkeypatch):
         write(path, [f"own_{t}_a", f"own_{t}_b", "common"])
         files.append(path)
 
-    db = duckdb.connect(str(tmp_path / "c.duckdb"), config={"allow_unsigned_extensions": "true"})
-    db.execute(f"LOAD '{extension()}'")
+    db = ys_testlib.connect(tmp_path / "c.duckdb", load=extension())
     errors = []
     last_action = {}
 

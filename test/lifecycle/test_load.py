@@ -1,25 +1,15 @@
 """Loading the extension: by path in the CLI, by name after INSTALL, in Python; and a panic
 at LOAD or inside a call becomes a SQL error while the host process lives on."""
 import os
-import pathlib
 import subprocess
 
 import duckdb
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from ys_testlib import ROOT
+from ys_testlib import extension_path as extension
+
 CLI = os.environ.get("YS_DUCKDB_CLI", str(ROOT / "build" / "test-env" / "bin" / "duckdb"))
-
-
-def extension() -> str:
-    explicit = os.environ.get("YS_EXTENSION")
-    if explicit:
-        return explicit
-    for flavour in ("release", "debug"):
-        candidate = ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no built extension")
 
 
 @pytest.fixture

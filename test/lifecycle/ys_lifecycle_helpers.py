@@ -1,9 +1,6 @@
 """Helpers shared by the lifecycle tests (a module with a unique name, importable from tests)."""
 
-
-def sql_str(value) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
+from ys_testlib import sql_str  # noqa: F401  (re-exported; conftest.py puts test/ on sys.path)
 
 
 def secret_names(con) -> set:

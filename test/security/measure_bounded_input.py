@@ -13,6 +13,7 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # test/: ys_testlib
 import test_bounded_input as cases  # noqa: E402
 
 CHILD = r"""

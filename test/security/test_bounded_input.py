@@ -1,24 +1,11 @@
 """Hostile input fails fast with a clear error: an alias bomb, 10 000-level nesting, a
 100 MB file, invalid UTF-8, duplicate keys. Each runs in the extension for real. Time and
 peak memory are measured by bench/bounded_input.py, not asserted here (noisy machines)."""
-import os
-import pathlib
-
 import duckdb
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def extension() -> str:
-    explicit = os.environ.get("YS_EXTENSION")
-    if explicit:
-        return explicit
-    for flavour in ("release", "debug"):
-        candidate = ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no built extension")
+import ys_testlib
+from ys_testlib import extension_path as extension  # noqa: F401  (measure_bounded_input.py uses it)
 
 
 def alias_bomb() -> bytes:
@@ -57,8 +44,7 @@ CASES = {
 
 @pytest.fixture
 def con():
-    c = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-    c.execute(f"LOAD '{extension()}'")
+    c = ys_testlib.connect(load=extension())
     yield c
     c.close()
 

@@ -73,7 +73,6 @@ field; and a self-test proving the assertion helper fails on a leak.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import secrets as pyrandom
 from dataclasses import dataclass, field
@@ -82,23 +81,10 @@ import pytest
 
 duckdb = pytest.importorskip("duckdb")
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+import ys_testlib  # noqa: E402
+from ys_testlib import extension_dir, extension_path  # noqa: E402
+
 ALL_EXTENSIONS = ("httpfs", "aws", "azure", "postgres_scanner", "mysql_scanner", "iceberg", "ducklake")
-
-
-def extension_path() -> str:
-    explicit = os.environ.get("YS_EXTENSION")
-    if explicit:
-        return explicit
-    for flavour in ("release", "debug"):
-        candidate = ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no built extension: run make first")
-
-
-def extension_dir() -> str:
-    return os.environ.get("YS_EXTENSION_DIR", str(ROOT / "build" / "test-env" / "extensions"))
 
 
 # --------------------------------------------------------------------------------------
@@ -225,19 +211,10 @@ class Scenario:
         self.monkeypatch.setenv(name, value)
 
     def connect(self, extensions=ALL_EXTENSIONS, **config):
-        settings = {
-            "allow_unsigned_extensions": "true",
-            "autoinstall_known_extensions": "false",
-            "autoload_known_extensions": "false",
-            "secret_directory": str(self.dir / "stored_secrets"),
-        }
-        settings.update(config)
-        con = duckdb.connect(":memory:", config=settings)
+        settings = {**ys_testlib.NO_AUTOLOAD, "secret_directory": str(self.dir / "stored_secrets"), **config}
+        con = ys_testlib.connect(config=settings, extension_directory=extension_dir(),
+                                 extensions=extensions, load=extension_path())
         self._conns.append(con)
-        con.execute(f"SET extension_directory = {sql_str(extension_dir())}")
-        for name in extensions:
-            con.execute(f"LOAD {name}")
-        con.execute(f"LOAD {sql_str(extension_path())}")
         return con
 
     def close(self):

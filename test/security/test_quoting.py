@@ -61,22 +61,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def extension_path() -> str:
-    explicit = os.environ.get("YS_EXTENSION")
-    if explicit:
-        return explicit
-    for flavour in ("release", "debug"):
-        candidate = ROOT / "build" / flavour / "yamlsecrets.duckdb_extension"
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no built extension: run make first")
-
-
-def extension_dir() -> str:
-    return os.environ.get("YS_EXTENSION_DIR", str(ROOT / "build" / "test-env" / "extensions"))
+import ys_testlib  # noqa: E402
+from ys_testlib import extension_dir, extension_path  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------
@@ -143,18 +129,12 @@ def yaml_scalar(text: str, style: str) -> str:
 
 @pytest.fixture(scope="module")
 def con():
-    c = duckdb.connect(
-        ":memory:",
-        config={
-            "allow_unsigned_extensions": "true",
-            "allow_unredacted_secrets": "true",
-            "autoinstall_known_extensions": "false",
-            "autoload_known_extensions": "false",
-        },
+    c = ys_testlib.connect(
+        config={"allow_unredacted_secrets": "true", **ys_testlib.NO_AUTOLOAD},
+        extension_directory=extension_dir(),
+        extensions=("httpfs",),
+        load=extension_path(),
     )
-    c.execute(f"SET extension_directory = {sql_lit(extension_dir())}")
-    c.execute("LOAD httpfs")
-    c.execute(f"LOAD {sql_lit(extension_path())}")
     yield c
     c.close()
 

@@ -12,15 +12,15 @@ the end of the session.
 import hmac
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+if __package__:
+    from ._process import RUN_DIR, SharedServer, free_port, http_ready, kill_stale, serve_http, spawn
+else:  # run as a script: servers/ is sys.path[0]
+    from _process import RUN_DIR, SharedServer, free_port, http_ready, kill_stale, serve_http, spawn
 
 DATA_CSV = b"id,name\n1,alpha\n2,beta\n3,gamma\n"
 KEYED_CSV = b"id,colour\n10,red\n20,green\n"
@@ -89,52 +89,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    port = int(sys.argv[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server.serve_forever()
+    serve_http(Handler, int(sys.argv[1]))
 
 
 # ---------------------------------------------------------------------------------------
 # Fixture side: process management.
 
-ROOT = Path(__file__).resolve().parents[3]
-RUN_DIR = ROOT / "build" / "test-env" / "run"
 NAME = "http_auth"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kill_stale(pid_file: Path, marker: str) -> None:
-    """Kill the process a previous session left behind, if it is still ours."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except (OSError, ValueError):
-        pid_file.unlink(missing_ok=True)
-        return
-    if marker in cmdline:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    pid_file.unlink(missing_ok=True)
-
-
-def stop(proc: subprocess.Popen, pid_file: Path) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    pid_file.unlink(missing_ok=True)
 
 
 @dataclass
@@ -146,43 +107,26 @@ class HttpAuthServer:
 
 
 def _start():
+    """Starts the server; returns (HttpAuthServer, stop)."""
     import secrets as _secrets
 
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     pid_file = RUN_DIR / f"{NAME}.pid"
     log = RUN_DIR / f"{NAME}.log"
-    kill_stale(pid_file, str(Path(__file__).resolve()))
+    kill_stale(pid_file, str(Path(__file__).resolve()), signal.SIGKILL)
     port = free_port()
     token = "tok-" + _secrets.token_hex(12)
     api_key = "key-" + _secrets.token_hex(12)
     env = dict(os.environ, HTTP_AUTH_TOKEN=token, HTTP_AUTH_KEY=api_key)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-    pid_file.write_text(str(proc.pid))
+    child = spawn([sys.executable, str(Path(__file__).resolve()), str(port)], pid_file=pid_file,
+                  log=log, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{NAME} exited with {proc.returncode}: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            stop(proc, pid_file)
-            raise RuntimeError(f"{NAME} not ready on {url}: {log.read_text()}")
-        time.sleep(0.05)
-    return proc, pid_file, HttpAuthServer(url, token, api_key, log)
+    with child.stopped_on_error():
+        child.wait_ready(lambda: http_ready(url + "/health"), NAME, 15, interval=0.05)
+    return HttpAuthServer(url, token, api_key, log), child.stop
 
 
-# One server per pytest process, however many test modules import the fixture (pytest makes
-# a separate session fixture of each import): the imports share it and count their users.
-_shared = {"users": 0}
+_shared = SharedServer()
 
 
 try:
@@ -190,16 +134,8 @@ try:
 
     @pytest.fixture(scope="session")
     def http_auth_server():
-        if _shared["users"] == 0:
-            _shared["started"] = _start()
-        _shared["users"] += 1
-        try:
-            yield _shared["started"][2]
-        finally:
-            _shared["users"] -= 1
-            if _shared["users"] == 0:
-                proc, pid_file, _ = _shared.pop("started")
-                stop(proc, pid_file)
+        with _shared.use(_start) as server:
+            yield server
 except ImportError:  # run as a script in an environment without pytest
     pass
 

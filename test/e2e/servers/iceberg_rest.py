@@ -26,17 +26,17 @@ import json
 import os
 import secrets as _secrets
 import signal
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+if __package__:
+    from ._process import RUN_DIR, SharedServer, free_port, http_ready, kill_stale, serve_http, spawn
+else:  # run as a script: servers/ is sys.path[0]
+    from _process import RUN_DIR, SharedServer, free_port, http_ready, kill_stale, serve_http, spawn
 
 NAMESPACE = "demo"
 TABLE = "items"
@@ -201,17 +201,12 @@ def main() -> None:
     Handler.catalog = catalog
     Handler.client_id = os.environ["ICEBERG_CLIENT_ID"]
     Handler.client_secret = os.environ["ICEBERG_CLIENT_SECRET"]
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server.serve_forever()
+    serve_http(Handler, port)
 
 
 # ---------------------------------------------------------------------------------------
 # Fixture side: process management.
 
-ROOT = Path(__file__).resolve().parents[3]
-RUN_DIR = ROOT / "build" / "test-env" / "run"
 NAME = "iceberg_rest"
 
 
@@ -230,76 +225,26 @@ class IcebergRest:
         return self.endpoint + "/v1/oauth/tokens"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kill_stale(pid_file: Path, marker: str) -> None:
-    """Kill the process a previous session left behind, if it is still ours."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except (OSError, ValueError):
-        pid_file.unlink(missing_ok=True)
-        return
-    if marker in cmdline:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    pid_file.unlink(missing_ok=True)
-
-
-def stop(proc: subprocess.Popen, pid_file: Path) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    pid_file.unlink(missing_ok=True)
-
-
 def _start(warehouse: Path):
+    """Starts the server (it seeds the catalog); returns (IcebergRest, stop)."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     pid_file = RUN_DIR / f"{NAME}.pid"
     log = RUN_DIR / f"{NAME}.log"
-    kill_stale(pid_file, str(Path(__file__).resolve()))
+    kill_stale(pid_file, str(Path(__file__).resolve()), signal.SIGKILL)
     port = free_port()
     client_id = "yamlsecrets-test"
     client_secret = "cs-" + _secrets.token_hex(12)
     env = dict(os.environ, ICEBERG_CLIENT_ID=client_id, ICEBERG_CLIENT_SECRET=client_secret)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), str(port), str(warehouse)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-    pid_file.write_text(str(proc.pid))
+    child = spawn([sys.executable, str(Path(__file__).resolve()), str(port), str(warehouse)],
+                  pid_file=pid_file, log=log, env=env)
     server = IcebergRest(f"http://127.0.0.1:{port}", client_id, client_secret,
                          NAMESPACE, TABLE, ROWS, log)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{NAME} exited with {proc.returncode}: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(server.endpoint + "/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            stop(proc, pid_file)
-            raise RuntimeError(f"{NAME} not ready on {server.endpoint}: {log.read_text()}")
-        time.sleep(0.1)
-    return proc, pid_file, server
+    with child.stopped_on_error():
+        child.wait_ready(lambda: http_ready(server.endpoint + "/health"), NAME, 30)
+    return server, child.stop
 
 
-# One server per pytest process, however many test modules import the fixture (pytest makes
-# a separate session fixture of each import): the imports share it and count their users.
-_shared = {"users": 0}
+_shared = SharedServer()
 
 
 try:
@@ -307,16 +252,8 @@ try:
 
     @pytest.fixture(scope="session")
     def iceberg_rest_server(tmp_path_factory):
-        if _shared["users"] == 0:
-            _shared["started"] = _start(tmp_path_factory.mktemp("iceberg") / "warehouse")
-        _shared["users"] += 1
-        try:
-            yield _shared["started"][2]
-        finally:
-            _shared["users"] -= 1
-            if _shared["users"] == 0:
-                proc, pid_file, _ = _shared.pop("started")
-                stop(proc, pid_file)
+        with _shared.use(lambda: _start(tmp_path_factory.mktemp("iceberg") / "warehouse")) as server:
+            yield server
 except ImportError:  # run as a script in an environment without pytest
     pass
 

@@ -17,22 +17,17 @@ Installed by scripts/test-env.d/postgres-mariadb.sh.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import dataclasses
 import os
 import pathlib
 import pwd
 import shutil
-import signal
 import subprocess
-import threading
-import time
 import urllib.parse
 
 import pytest
 
-from .postgres import chown_tree, free_port, kill_stale, log_tail, run_as_kwargs, run_dir, stop_pid
+from ._process import SharedServer, check_login, chown_tree, free_port, kill_stale, remove_data, run_as_kwargs, run_dir, spawn
 
 START_TIMEOUT = 20.0
 USER = "ys_user"
@@ -85,7 +80,8 @@ def _lit(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _start() -> tuple[MariaDBServer, subprocess.Popen]:
+def _start():
+    """Starts and sets up the server; returns (MariaDBServer, stop)."""
     mariadbd, install_db = _which("mariadbd"), _which("mariadb-install-db")
     if not (mariadbd and install_db and _which("mariadb")):
         pytest.skip("mariadbd / mariadb-install-db missing: run scripts/test-env.sh")
@@ -121,31 +117,24 @@ def _start() -> tuple[MariaDBServer, subprocess.Popen]:
     args = [mariadbd, *common, f"--port={port}", "--bind-address=127.0.0.1", f"--socket={sock}",
             f"--pid-file={base / 'mariadbd.pid'}", f"--log-error={log_file}", "--skip-log-bin",
             "--skip-symbolic-links", "--max-connections=50"]
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=base, start_new_session=True,
-                            **run_as_kwargs(run_as))
-    pid_file.write_text(f"{proc.pid}\n")
+    child = spawn(args, pid_file=pid_file, own_log=log_file, stop_timeout=15.0, cwd=base,
+                  start_new_session=True, **run_as_kwargs(run_as))
+    child.on_stop(lambda: remove_data(data))
     server = MariaDBServer(host="127.0.0.1", port=port, user=USER, password=HARD_PASSWORD,
                            database=DATABASE, socket=str(sock), data_dir=str(data),
-                           log_file=str(log_file), pid=proc.pid)
+                           log_file=str(log_file), pid=child.pid)
 
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            pid_file.unlink(missing_ok=True)
-            raise RuntimeError(f"mariadbd exited with {proc.returncode}:\n{log_tail(log_file)}")
-        if sock.exists():
-            try:
-                server.sql("SELECT 1")
-                break
-            except RuntimeError:
-                pass
-        if time.monotonic() > deadline:
-            _stop(server, proc)
-            raise RuntimeError(f"mariadbd not ready after {START_TIMEOUT}s:\n{log_tail(log_file)}")
-        time.sleep(0.1)
+    def ready() -> bool:
+        if not sock.exists():
+            return False
+        try:
+            server.sql("SELECT 1")
+            return True
+        except RuntimeError:
+            return False
 
-    try:
+    with child.stopped_on_error():
+        child.wait_ready(ready, "mariadbd", START_TIMEOUT)
         rows = ", ".join(f"({i}, {_lit(n)})" for i, n in PEOPLE)
         server.sql(
             f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4;\n"
@@ -155,52 +144,15 @@ def _start() -> tuple[MariaDBServer, subprocess.Popen]:
             f"INSERT INTO {DATABASE}.people VALUES {rows};\n"
         )
         # The server side is right: the hard password logs in over TCP.
-        check = subprocess.run(
-            [_which("mariadb"), "--no-defaults", "--protocol=TCP", "-h127.0.0.1", f"-P{port}",
-             f"-u{USER}", f"--password={HARD_PASSWORD}", "--default-character-set=utf8mb4",
-             "--batch", "--skip-column-names", "-e", f"SELECT count(*) FROM {DATABASE}.people"],
-            capture_output=True, text=True, timeout=30)
-        if check.returncode != 0 or check.stdout.strip() != str(len(PEOPLE)):
-            raise RuntimeError(f"login check failed: {check.stderr.strip()}")
-    except BaseException:
-        _stop(server, proc)
-        raise
-    return server, proc
+        check_login([_which("mariadb"), "--no-defaults", "--protocol=TCP", "-h127.0.0.1", f"-P{port}",
+                     f"-u{USER}", f"--password={HARD_PASSWORD}", "--default-character-set=utf8mb4",
+                     "--batch", "--skip-column-names", "-e", f"SELECT count(*) FROM {DATABASE}.people"],
+                    str(len(PEOPLE)))
+    return server, child.stop
 
 
-def _stop(server: MariaDBServer, proc: subprocess.Popen | None) -> None:
-    stop_pid(server.pid, signal.SIGTERM, timeout=15, proc=proc)
-    (pathlib.Path(server.data_dir).parent.parent / "mariadb.pid").unlink(missing_ok=True)
-    if not os.environ.get("YS_KEEP_SERVER_DATA"):
-        shutil.rmtree(server.data_dir, ignore_errors=True)
-
-
-# One server per process, however many modules import the fixture (see servers/postgres.py).
-_lock = threading.Lock()
-_state: dict = {"server": None, "proc": None, "users": 0}
-
-
-@contextlib.contextmanager
-def running_mariadb():
-    with _lock:
-        if _state["server"] is None:
-            _state["server"], _state["proc"] = _start()
-            atexit.register(_stop_now)
-        _state["users"] += 1
-        server = _state["server"]
-    try:
-        yield server
-    finally:
-        with _lock:
-            _state["users"] -= 1
-            if _state["users"] == 0:
-                _stop_now()
-
-
-def _stop_now() -> None:
-    if _state["server"] is not None:
-        _stop(_state["server"], _state["proc"])
-        _state["server"] = _state["proc"] = None
+# running_mariadb(): a context manager, the one MariaDBServer of this process.
+running_mariadb = SharedServer(_start).use
 
 
 @pytest.fixture(scope="session")

@@ -33,15 +33,11 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
-import subprocess
 import sys
-import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-RUN_DIR = ROOT / "build" / "test-env" / "run"
+from ._process import ROOT, RUN_DIR, SharedServer, cmdline, free_port, port_open, spawn, start_time, stop_pid  # noqa: F401
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
@@ -134,57 +130,6 @@ def _client(url: str, service: str, key: IamKey, **kwargs):
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _alive(pid: int) -> bool:
-    return _start_time(pid) is not None
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time (clock ticks since boot), None if it is gone or a zombie: with the
-    PID, it names a process even after the PID is reused."""
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _stop(pid: int, proc: subprocess.Popen | None = None) -> None:
-    """SIGTERM the server's process group, then SIGKILL after STOP_TIMEOUT_S. `proc`: our own
-    child (reaped); otherwise a stale server of an earlier session (polled until gone)."""
-    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, 2.0)):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            os.kill(pid, sig)
-        if proc is not None:
-            try:
-                proc.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return
-            time.sleep(0.05)
-
-
 def _kill_stale() -> None:
     """Kills the servers of earlier sessions whose pytest process is gone."""
     for pidfile in RUN_DIR.glob("moto.*.pid"):
@@ -195,10 +140,10 @@ def _kill_stale() -> None:
         except (OSError, ValueError, KeyError, TypeError):
             pidfile.unlink(missing_ok=True)
             continue
-        if owner != os.getpid() and _start_time(owner) == owner_started:
+        if owner != os.getpid() and start_time(owner) == owner_started:
             continue  # another live session's server
-        if _start_time(pid) == started and "moto_server" in _cmdline(pid):
-            _stop(pid)
+        if start_time(pid) == started and "moto_server" in cmdline(pid):
+            stop_pid(pid, signal.SIGTERM, STOP_TIMEOUT_S, group=True)
         pidfile.with_suffix(".log").unlink(missing_ok=True)
         pidfile.unlink(missing_ok=True)
 
@@ -209,19 +154,6 @@ def _moto_server_cmd() -> str:
     if not found:
         pytest.skip("moto_server not installed: run scripts/test-env.sh")
     return found
-
-
-def _wait_for_port(proc: subprocess.Popen, port: int, log: pathlib.Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"moto_server did not listen on {port} within {START_TIMEOUT_S}s")
 
 
 def _policy(buckets) -> str:
@@ -283,25 +215,15 @@ def check_enforced(server: MotoServer) -> None:
     server.client().list_objects_v2(Bucket=server.bucket_data)  # admin: allowed
 
 
-# One server per pytest process, however many test modules import the fixture: pytest makes a
-# separate session fixture of each module's import, so the fixtures share this and count users.
-_shared = {"server": None, "users": 0, "stop": None}
+_shared = SharedServer()
 
 
 @pytest.fixture(scope="session")
 def moto():
     """A running moto server with IAM enforced: a MotoServer (endpoint, users' keys, buckets,
     upload()). Import it into a test module to use it: `from servers.moto import moto`."""
-    if _shared["server"] is None:
-        _shared["server"], _shared["stop"] = _start()
-    _shared["users"] += 1
-    try:
-        yield _shared["server"]
-    finally:
-        _shared["users"] -= 1
-        if _shared["users"] == 0:
-            stop, _shared["server"], _shared["stop"] = _shared["stop"], None, None
-            stop()
+    with _shared.use(_start) as server:
+        yield server
 
 
 def _start():
@@ -311,44 +233,32 @@ def _start():
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     _kill_stale()
 
-    port = _free_port()
+    port = free_port()
     log = RUN_DIR / f"moto.{os.getpid()}.log"
     env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(UNCHECKED_REQUESTS), MOTO_PORT=str(port))
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         env.pop(var, None)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [cmd, "-H", "127.0.0.1", "-p", str(port)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    pidfile = RUN_DIR / f"moto.{os.getpid()}.pid"
-    pidfile.write_text(
-        json.dumps(
+
+    def record(proc) -> str:
+        return json.dumps(
             {
                 "pid": proc.pid,
-                "started": _start_time(proc.pid),
+                "started": start_time(proc.pid),
                 "owner": os.getpid(),
-                "owner_started": _start_time(os.getpid()),
+                "owner_started": start_time(os.getpid()),
                 "port": port,
             }
         )
+
+    child = spawn(
+        [cmd, "-H", "127.0.0.1", "-p", str(port)],
+        pid_file=RUN_DIR / f"moto.{os.getpid()}.pid", log=log, record=record,
+        stop_timeout=STOP_TIMEOUT_S, group=True, env=env, start_new_session=True,
     )
-
-    def stop():
-        _stop(proc.pid, proc)
-        pidfile.unlink(missing_ok=True)
-        log.unlink(missing_ok=True)
-
-    try:
-        _wait_for_port(proc, port, log)
+    child.on_stop(lambda: log.unlink(missing_ok=True))
+    with child.stopped_on_error():
+        child.wait_ready(lambda: port_open(port), "moto_server", START_TIMEOUT_S, interval=0.05)
         users = _setup(f"http://127.0.0.1:{port}")
-        server = MotoServer("127.0.0.1", port, users, pid=proc.pid)
+        server = MotoServer("127.0.0.1", port, users, pid=child.pid)
         check_enforced(server)
-    except BaseException:
-        stop()
-        raise
-    return server, stop
+    return server, child.stop

@@ -23,25 +23,32 @@ scripts/test-env.d/postgres-mariadb.sh.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import dataclasses
 import os
 import pathlib
 import pwd
 import shutil
 import signal
-import socket
-import stat
 import subprocess
-import tempfile
-import threading
-import time
 import urllib.parse
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
+from ._process import (  # noqa: F401  (log_tail, stop_pid: still offered from here)
+    ROOT,
+    SharedServer,
+    check_login,
+    chown_tree,
+    free_port,
+    kill_stale,
+    log_tail,
+    remove_data,
+    run_as_kwargs,
+    run_dir,
+    spawn,
+    stop_pid,
+)
+
 PG_BIN = pathlib.Path(os.environ.get("YS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 START_TIMEOUT = 20.0
 
@@ -52,117 +59,6 @@ DATABASE = "ys_db"
 HARD_PASSWORD = "pa'ss\"w;rd--$x\\y é"
 # The rows of public.people in DATABASE (owned by USER).
 PEOPLE = [(1, "Ada"), (2, "Grace"), (3, "Zoë")]
-
-
-# ---- helpers shared with the other server modules ----------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_dir(name: str) -> pathlib.Path:
-    """build/test-env/run/<name>, or a fixed /tmp directory when the build tree is not
-    traversable by other users (the servers run unprivileged) or too deep for a socket path."""
-    base = ROOT / "build" / "test-env" / "run"
-    path = base / name
-    if len(str(path)) > 80 or not _traversable_by_all(ROOT):
-        base = pathlib.Path(tempfile.gettempdir()) / f"ys-e2e-run-{os.getuid()}"
-        path = base / name
-    base.mkdir(parents=True, exist_ok=True)
-    base.chmod(0o755)
-    return path
-
-
-def _traversable_by_all(path: pathlib.Path) -> bool:
-    for p in [path, *path.parents]:
-        try:
-            if not p.stat().st_mode & stat.S_IXOTH:
-                return False
-        except OSError:
-            return False
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as dead.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0, proc=None) -> None:
-    """Send `sig`, wait up to `timeout`, then SIGKILL. Reaps `proc` when given."""
-    if not _alive(pid):
-        if proc is not None:
-            proc.poll()
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return
-        if not _alive(pid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(5)
-
-
-def kill_stale(pid_file: pathlib.Path, marker: str, sig: int = signal.SIGTERM) -> None:
-    """Stop the process a previous session recorded in pid_file, if it is still running and
-    its command line contains `marker` (so a recycled PID is never killed)."""
-    try:
-        pid = int(pid_file.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    if _alive(pid) and marker in _cmdline(pid):
-        stop_pid(pid, sig)
-    pid_file.unlink(missing_ok=True)
-
-
-def log_tail(path: pathlib.Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def run_as_kwargs(user: str) -> dict:
-    """Popen arguments that run a child as `user` when we are root (else as ourselves)."""
-    if os.geteuid() != 0:
-        return {}
-    pw = pwd.getpwnam(user)
-    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-
-
-def chown_tree(path: pathlib.Path, user: str) -> None:
-    if os.geteuid() != 0:
-        return
-    pw = pwd.getpwnam(user)
-    for p in [path, *path.rglob("*")]:
-        os.chown(p, pw.pw_uid, pw.pw_gid, follow_symlinks=False)
 
 
 # ---- the server ----------------------------------------------------------------------------
@@ -228,7 +124,8 @@ def _client_env() -> dict:
     return env
 
 
-def _start() -> tuple[PostgresServer, subprocess.Popen]:
+def _start():
+    """Starts and sets up the server; returns (PostgresServer, stop)."""
     for tool in ("initdb", "postgres", "psql", "pg_isready"):
         if not (PG_BIN / tool).exists():
             pytest.skip(f"{PG_BIN / tool} missing: run scripts/test-env.sh")
@@ -275,30 +172,20 @@ def _start() -> tuple[PostgresServer, subprocess.Popen]:
     args = [str(PG_BIN / "postgres"), "-D", str(data)]
     for k, v in settings.items():
         args += ["-c", f"{k}={v}"]
-    with open(log_file, "ab") as log:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=base,
-                                env=_client_env(), start_new_session=True, **run_as_kwargs(run_as))
-    pid_file.write_text(f"{proc.pid}\n")
+    child = spawn(args, pid_file=pid_file, log=log_file, stop_signal=signal.SIGINT,  # fast shutdown
+                  stop_timeout=10.0, cwd=base, env=_client_env(), start_new_session=True,
+                  **run_as_kwargs(run_as))
+    child.on_stop(lambda: remove_data(data))
 
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            pid_file.unlink(missing_ok=True)
-            raise RuntimeError(f"postgres exited with {proc.returncode}:\n{log_tail(log_file)}")
-        ready = subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(base), "-p", str(port)],
-                               env=_client_env())
-        if ready.returncode == 0:
-            break
-        if time.monotonic() > deadline:
-            stop_pid(proc.pid, signal.SIGINT, proc=proc)
-            pid_file.unlink(missing_ok=True)
-            raise RuntimeError(f"postgres not ready after {START_TIMEOUT}s:\n{log_tail(log_file)}")
-        time.sleep(0.1)
+    def ready() -> bool:
+        return subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", str(base), "-p", str(port)],
+                              env=_client_env()).returncode == 0
 
     server = PostgresServer(host="127.0.0.1", port=port, user=USER, password=HARD_PASSWORD,
                             database=DATABASE, superuser="postgres", socket_dir=str(base),
-                            data_dir=str(data), log_file=str(log_file), pid=proc.pid)
-    try:
+                            data_dir=str(data), log_file=str(log_file), pid=child.pid)
+    with child.stopped_on_error():
+        child.wait_ready(ready, "postgres", START_TIMEOUT)
         rows = ", ".join(f"({i}, {_lit(n)})" for i, n in PEOPLE)
         server.psql(f"CREATE ROLE {_ident(USER)} LOGIN PASSWORD {_lit(HARD_PASSWORD)};\n"
                     f"CREATE DATABASE {_ident(DATABASE)} OWNER {_ident(USER)};\n")
@@ -311,53 +198,14 @@ def _start() -> tuple[PostgresServer, subprocess.Popen]:
                     database=DATABASE)
         # The server side is right: the hard password logs in over TCP with SCRAM.
         env = _client_env() | {"PGPASSWORD": HARD_PASSWORD}
-        check = subprocess.run(
-            [str(PG_BIN / "psql"), "-X", "-At", "-h", "127.0.0.1", "-p", str(port), "-U", USER,
-             "-d", DATABASE, "-c", "SELECT count(*) FROM public.people"],
-            capture_output=True, text=True, env=env, timeout=30)
-        if check.returncode != 0 or check.stdout.strip() != str(len(PEOPLE)):
-            raise RuntimeError(f"login check failed: {check.stderr.strip()}")
-    except BaseException:
-        _stop(server, proc)
-        raise
-    return server, proc
+        check_login([str(PG_BIN / "psql"), "-X", "-At", "-h", "127.0.0.1", "-p", str(port), "-U", USER,
+                     "-d", DATABASE, "-c", "SELECT count(*) FROM public.people"],
+                    str(len(PEOPLE)), env=env)
+    return server, child.stop
 
 
-def _stop(server: PostgresServer, proc: subprocess.Popen | None) -> None:
-    stop_pid(server.pid, signal.SIGINT, proc=proc)  # SIGINT: PostgreSQL's fast shutdown
-    pid_file = pathlib.Path(server.socket_dir).parent / "postgres.pid"
-    pid_file.unlink(missing_ok=True)
-    if not os.environ.get("YS_KEEP_SERVER_DATA"):
-        shutil.rmtree(server.data_dir, ignore_errors=True)
-
-
-# One server per process, shared by every module that imports the fixture (pytest makes one
-# fixture definition per importing module; the reference count keeps them on one server).
-_lock = threading.Lock()
-_state: dict = {"server": None, "proc": None, "users": 0}
-
-
-@contextlib.contextmanager
-def running_postgres():
-    with _lock:
-        if _state["server"] is None:
-            _state["server"], _state["proc"] = _start()
-            atexit.register(_stop_now)
-        _state["users"] += 1
-        server = _state["server"]
-    try:
-        yield server
-    finally:
-        with _lock:
-            _state["users"] -= 1
-            if _state["users"] == 0:
-                _stop_now()
-
-
-def _stop_now() -> None:
-    if _state["server"] is not None:
-        _stop(_state["server"], _state["proc"])
-        _state["server"] = _state["proc"] = None
+# running_postgres(): a context manager, the one PostgresServer of this process.
+running_postgres = SharedServer(_start).use
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,77 @@
+"""Helpers shared by the Python test suites (test/lifecycle, test/e2e, test/security): where the
+extension under test is, and a DuckDB connection that loads it.
+
+Each suite's conftest.py puts test/ on sys.path, so test modules `import ys_testlib`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTENSION_FILE = "yamlsecrets.duckdb_extension"
+# DuckDB settings: the extension is unsigned; no extension installed or loaded behind a test's back.
+UNSIGNED = {"allow_unsigned_extensions": "true"}
+NO_AUTOLOAD = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def sql_str(value) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def built_extension() -> Path | None:
+    """build/release/, else build/debug/ yamlsecrets.duckdb_extension; None if neither is built."""
+    for flavour in ("release", "debug"):
+        candidate = ROOT / "build" / flavour / EXTENSION_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def extension_file() -> Path:
+    """$YS_EXTENSION (resolved), else the built extension, else build/release's path (missing:
+    the caller reports it)."""
+    configured = os.environ.get("YS_EXTENSION")
+    if configured:
+        return Path(configured).resolve()
+    return built_extension() or ROOT / "build" / "release" / EXTENSION_FILE
+
+
+def extension_path() -> str:
+    """$YS_EXTENSION as given, else the built extension; skips the test if there is none."""
+    configured = os.environ.get("YS_EXTENSION")
+    if configured:
+        return configured
+    built = built_extension()
+    if built is None:
+        import pytest
+
+        pytest.skip("no built extension: run make first")
+    return str(built)
+
+
+def extension_dir() -> str:
+    """$YS_EXTENSION_DIR, else build/test-env/extensions (DuckDB's own extensions, installed by
+    scripts/test-env.sh)."""
+    return os.environ.get("YS_EXTENSION_DIR") or str(ROOT / "build" / "test-env" / "extensions")
+
+
+def connect(database=":memory:", *, config=None, extension_directory=None, extensions=(), load=None):
+    """A DuckDB connection that allows unsigned extensions (`config` on top), with
+    extension_directory set when given, then LOAD of each of `extensions` and of the extension
+    file `load`. If a LOAD fails the connection is closed and the error raised."""
+    import duckdb
+
+    con = duckdb.connect(str(database), config={**UNSIGNED, **(config or {})})
+    try:
+        if extension_directory is not None:
+            con.execute(f"SET extension_directory = {sql_str(extension_directory)}")
+        for name in extensions:
+            con.execute(f"LOAD {name}")
+        if load is not None:
+            con.execute(f"LOAD {sql_str(load)}")
+    except BaseException:
+        con.close()
+        raise
+    return con
