@@ -6,6 +6,8 @@
 //! decides what a value means from the field it fills, so YAML 1.1 readings (`no` → false)
 //! never happen behind the user's back.
 
+use std::collections::HashMap;
+
 use super::diagnostics::Location;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -97,6 +99,8 @@ enum Open {
         entries: Vec<(Node, Node)>,
         /// Entries brought in by `<<`; explicit keys win over them whatever their order.
         merged: Vec<(Node, Node)>,
+        /// Where each explicit key stands, so duplicates are found in constant time.
+        seen: HashMap<String, Location>,
         key: Option<Node>,
     },
 }
@@ -158,7 +162,14 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Open::Sequence { at, anchor, items: Vec::new() }
                 } else {
-                    Open::Mapping { at, anchor, entries: Vec::new(), merged: Vec::new(), key: None }
+                    Open::Mapping {
+                        at,
+                        anchor,
+                        entries: Vec::new(),
+                        merged: Vec::new(),
+                        seen: HashMap::new(),
+                        key: None,
+                    }
                 });
                 None
             }
@@ -166,9 +177,9 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 Some(Open::Sequence { at, anchor, items }) => {
                     Some((Node { at, value: Value::Sequence(items) }, anchor))
                 }
-                Some(Open::Mapping { at, anchor, mut entries, merged, .. }) => {
+                Some(Open::Mapping { at, anchor, mut entries, merged, seen, .. }) => {
                     for (k, v) in merged {
-                        if !entries.iter().any(|(e, _)| e.as_str() == k.as_str()) {
+                        if !seen.contains_key(k.as_str().unwrap_or_default()) {
                             entries.push((k, v));
                         }
                     }
@@ -189,22 +200,23 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         match stack.last_mut() {
             None => root = Some(node),
             Some(Open::Sequence { items, .. }) => items.push(node),
-            Some(Open::Mapping { entries, merged, key, .. }) => match key.take() {
+            Some(Open::Mapping { entries, merged, seen, key, .. }) => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar { .. }) {
                         return Err(YamlError { at: node.at, message: "a mapping key must be a plain string".into() });
                     }
                     let text = node.as_str().unwrap_or_default();
                     if text != "<<" {
-                        if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(text)) {
+                        if let Some(first) = seen.get(text) {
                             return Err(YamlError {
                                 at: node.at,
                                 message: format!(
                                     "duplicate key '{text}' (first at line {}, column {})",
-                                    first.at.line, first.at.column
+                                    first.line, first.column
                                 ),
                             });
                         }
+                        seen.insert(text.to_string(), node.at);
                     }
                     *key = Some(node);
                 }

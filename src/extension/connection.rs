@@ -21,11 +21,10 @@
 //! `DatabaseInstance` starts with its `enable_shared_from_this` weak pointer, whose first
 //! word is the instance's own address — and refuses to load if it does not hold.
 
-use std::ffi::c_void;
+use std::ffi::{c_void, CStr, CString};
 use std::ptr;
 
 use duckdb::ffi;
-use duckdb::Connection;
 
 /// The database that loaded the extension: DuckDB's `DatabaseInstance*`.
 #[derive(Clone, Copy, Debug)]
@@ -67,22 +66,85 @@ impl Database {
     }
 
     /// Runs `work` on a fresh connection to this database, closed before returning.
-    pub fn with_connection<R>(&self, work: impl FnOnce(&Connection) -> Result<R, String>) -> Result<R, String> {
+    pub fn with_connection<R>(&self, work: impl FnOnce(&CallConnection) -> Result<R, String>) -> Result<R, String> {
         // Stand-ins for `DuckDB { shared_ptr<DatabaseInstance> }` and
         // `DatabaseData { shared_ptr<DuckDB> }`: {object pointer, null control block}.
         let duckdb_standin: [*mut c_void; 2] = [self.instance, ptr::null_mut()];
         let data_standin: [*const c_void; 2] = [duckdb_standin.as_ptr().cast(), ptr::null()];
-        // SAFETY: the stand-ins outlive the connection, which is dropped below; the
-        // connection does not close the database (`open_from_raw` does not own it).
-        let connection = unsafe { Connection::open_from_raw(data_standin.as_ptr() as ffi::duckdb_database) }
-            .map_err(|e| format!("yamlsecrets could not connect to the database: {}", clean_error(&e.to_string())))?;
+        let mut raw: ffi::duckdb_connection = ptr::null_mut();
+        // SAFETY: the stand-ins outlive the connection, which is closed below (by Drop) before
+        // they go out of scope; duckdb_connect only reads through them.
+        let state = unsafe { ffi::duckdb_connect(data_standin.as_ptr() as ffi::duckdb_database, &mut raw) };
+        if state != ffi::DuckDBSuccess || raw.is_null() {
+            return Err("yamlsecrets could not connect to the database".into());
+        }
+        let connection = CallConnection { raw };
         let result = work(&connection);
         drop(connection);
         result
     }
 }
 
-/// DuckDB errors seen through the extension's own connection end in a meaningless code.
-pub fn clean_error(message: &str) -> String {
-    message.trim_end_matches(": Error code 1: Unknown error code").to_string()
+/// The per-call connection. Queries go straight through the C API: the extension only ever
+/// runs statements and reads one text value, which needs none of duckdb-rs's result layer.
+pub struct CallConnection {
+    raw: ffi::duckdb_connection,
+}
+
+impl CallConnection {
+    /// Runs one or more statements; DuckDB parses the whole text once.
+    pub fn execute(&self, sql: &str) -> Result<(), String> {
+        self.query(sql, |_| Ok(())).map(|_: ()| ())
+    }
+
+    /// The first column of the first row, as text (`None` for no row or NULL).
+    pub fn query_text(&self, sql: &str) -> Result<Option<String>, String> {
+        self.query(sql, |result| {
+            // SAFETY: `result` is a successful result owned by `query`.
+            unsafe {
+                if ffi::duckdb_row_count(result) == 0 || ffi::duckdb_value_is_null(result, 0, 0) {
+                    return Ok(None);
+                }
+                let text = ffi::duckdb_value_varchar(result, 0, 0);
+                if text.is_null() {
+                    return Ok(None);
+                }
+                let value = CStr::from_ptr(text).to_string_lossy().into_owned();
+                ffi::duckdb_free(text.cast());
+                Ok(Some(value))
+            }
+        })
+    }
+
+    fn query<R>(
+        &self,
+        sql: &str,
+        read: impl FnOnce(*mut ffi::duckdb_result) -> Result<R, String>,
+    ) -> Result<R, String> {
+        let text = CString::new(sql).map_err(|_| "yamlsecrets: a statement holds a NUL byte".to_string())?;
+        // SAFETY: a zeroed duckdb_result is what duckdb_query expects to fill; it is destroyed
+        // below on every path.
+        let mut result: ffi::duckdb_result = unsafe { std::mem::zeroed() };
+        let state = unsafe { ffi::duckdb_query(self.raw, text.as_ptr(), &mut result) };
+        let outcome = if state == ffi::DuckDBSuccess {
+            read(&mut result)
+        } else {
+            // SAFETY: the error text lives in `result` until it is destroyed.
+            let message = unsafe { ffi::duckdb_result_error(&mut result) };
+            Err(if message.is_null() {
+                "DuckDB reported an error without a message".to_string()
+            } else {
+                unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
+            })
+        };
+        unsafe { ffi::duckdb_destroy_result(&mut result) };
+        outcome
+    }
+}
+
+impl Drop for CallConnection {
+    fn drop(&mut self) {
+        // SAFETY: `raw` came from duckdb_connect and is closed exactly once.
+        unsafe { ffi::duckdb_disconnect(&mut self.raw) };
+    }
 }

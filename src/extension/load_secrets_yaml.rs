@@ -8,6 +8,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply::{self, Step};
 use super::args::{self, Bound, CallArgs};
+use super::connection::CallConnection;
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
 use super::provenance::now_micros;
 use super::Shared;
@@ -67,20 +68,17 @@ impl VTab for LoadSecretsYaml {
     }
 }
 
-fn load(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     super::test_hook_panic("call");
-    apply::require_external_access(conn)?;
-    if !args.dry_run {
-        apply::refuse_if_queries_are_logged(conn)?;
-    }
-    let environment = apply::environment(conn)?;
+    apply::check_policy(conn, !args.dry_run)?;
+    let (environment, existing) = apply::environment_and_secrets(conn)?;
     let outcome = validate::validate_file(&args.request, &environment);
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
     // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
     let existing: std::collections::HashSet<(String, bool)> =
-        apply::existing_secrets(conn)?.into_iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
+        existing.into_iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
     let exists = |secret: &Secret| existing.contains(&(secret.name.clone(), secret.persistent));
 
     if !args.replace {

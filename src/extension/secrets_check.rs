@@ -9,6 +9,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
 use super::args::{self, Bound, CallArgs};
+use super::connection::CallConnection;
 use super::output::{varchar, Cell, Pending};
 use super::Shared;
 use crate::core::provenance::{Drift, Status};
@@ -45,9 +46,9 @@ impl VTab for SecretsCheckTable {
     }
 }
 
-fn check(conn: &duckdb::Connection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
-    apply::require_external_access(conn)?;
-    let environment = apply::environment(conn)?;
+fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
+    apply::check_policy(conn, false)?;
+    let (environment, _) = apply::environment_and_secrets(conn)?;
     let outcome = validate::validate_file(&args.request, &environment);
     Ok(outcome
         .diagnostics

@@ -7,6 +7,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply::{self, Step};
 use super::args::{self, Bound, CallArgs};
+use super::connection::CallConnection;
 use super::output::{boolean, varchar, Cell, Pending};
 use super::Shared;
 use crate::core::diagnostics::error_report;
@@ -51,8 +52,8 @@ impl VTab for UnloadSecretsYaml {
     }
 }
 
-fn unload(conn: &duckdb::Connection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
-    apply::require_external_access(conn)?;
+fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+    apply::check_policy(conn, false)?;
     let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
     let existing = apply::existing_secrets(conn)?;
     let mut steps = Vec::new();
