@@ -52,7 +52,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     };
     let mut document = Document::default();
     match key.filter(|k| !k.is_empty()) {
-        Some(path) => match select(&root, path) {
+        Some(path) => match select(root, path) {
             Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
             Err(message) => problems.push(Diagnostic::error(file, None, message)),
         },
@@ -60,26 +60,29 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
             if root.is_null() {
                 return document;
             }
-            let Value::Mapping(entries) = &root.value else {
+            let has_secrets = root.get("secrets").is_some();
+            let root_at = root.at;
+            let kind = root.kind_name();
+            let Value::Mapping(entries) = root.value else {
                 problems.push(Diagnostic::error(
                     file,
-                    Some(root.at),
-                    format!("the file must be a mapping with a 'secrets' key, not {}", root.kind_name()),
+                    Some(root_at),
+                    format!("the file must be a mapping with a 'secrets' key, not {kind}"),
                 ));
                 return document;
             };
             for (k, v) in entries {
                 let name = k.as_str().unwrap_or_default();
                 match name {
-                    "version" => check_version(file, v, problems),
-                    "options" => document.options = read_options(file, v, problems),
+                    "version" => check_version(file, &v, problems),
+                    "options" => document.options = read_options(file, &v, problems),
                     "secrets" => document.secrets = read_secrets(file, v, problems),
                     // Room for anchors: `x-defaults: &s3 {...}` as in docker-compose files.
                     _ if name.starts_with("x-") => {}
-                    _ => problems.push(unknown_key(file, k, name, TOP_LEVEL_KEYS, "top-level key")),
+                    _ => problems.push(unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
                 }
             }
-            if root.get("secrets").is_none() {
+            if !has_secrets {
                 problems.push(Diagnostic::error(
                     file,
                     None,
@@ -91,12 +94,16 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     document
 }
 
-/// Follows a dotted path (`duckdb.secrets`) through mappings.
-fn select<'a>(root: &'a Node, path: &str) -> Result<&'a Node, String> {
+/// Follows a dotted path (`duckdb.secrets`) through mappings, taking the node out.
+fn select(root: Node, path: &str) -> Result<Node, String> {
     let mut node = root;
     let mut walked = String::new();
     for part in path.split('.') {
-        let next = node.get(part).ok_or_else(|| {
+        let entries = match node.value {
+            Value::Mapping(entries) => entries,
+            _ => Vec::new(),
+        };
+        let next = entries.into_iter().find(|(k, _)| k.as_str() == Some(part)).map(|(_, v)| v).ok_or_else(|| {
             if walked.is_empty() {
                 format!("key '{path}': the document has no top-level key '{part}'")
             } else {
@@ -186,10 +193,12 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
     out
 }
 
-fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
+fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
     let mut secrets = Vec::new();
-    match &node.value {
-        _ if node.is_null() => {}
+    if node.is_null() {
+        return secrets;
+    }
+    match node.value {
         Value::Mapping(entries) => {
             for (k, v) in entries {
                 let name = k.as_str().unwrap_or_default().to_string();
@@ -218,15 +227,14 @@ fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<
 fn read_definition(
     file: &str,
     key: Option<(String, Location)>,
-    node: &Node,
+    node: Node,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<SecretDef> {
-    let Value::Mapping(entries) = &node.value else {
-        let mut d = Diagnostic::error(
-            file,
-            Some(node.at),
-            format!("a secret definition must be a mapping, not {}", node.kind_name()),
-        );
+    let node_at = node.at;
+    let kind = node.kind_name();
+    let Value::Mapping(entries) = node.value else {
+        let mut d =
+            Diagnostic::error(file, Some(node_at), format!("a secret definition must be a mapping, not {kind}"));
         if let Some((name, _)) = &key {
             d = d.in_secret(name);
         }
@@ -234,7 +242,7 @@ fn read_definition(
         return None;
     };
     // A block mapping's own mark points past its first key; its first key is where it starts.
-    let start = entries.first().map_or(node.at, |(k, _)| k.at);
+    let start = entries.first().map_or(node_at, |(k, _)| k.at);
     let mut def = SecretDef { name: None, at: start, fields: Vec::new() };
     if let Some((name, at)) = key {
         def.name = Some(name);
@@ -255,7 +263,7 @@ fn read_definition(
             }
             continue;
         }
-        def.fields.push((field, k.at, v.clone()));
+        def.fields.push((field, k.at, v));
     }
     Some(def)
 }

@@ -1,5 +1,6 @@
 //! Document × catalogue → secrets ready to render, or every problem of the file at once.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::catalog::{self, Convenience, Kind, SecretType};
@@ -60,6 +61,9 @@ impl Secret {
         out
     }
 }
+
+/// A field of a secret under its canonical name: `(name, key position, value)`.
+type Field<'a> = (String, Location, Cow<'a, Node>);
 
 /// What the target DuckDB offers: its registered secret types and loaded extensions.
 #[derive(Debug, Clone, Default)]
@@ -436,7 +440,8 @@ impl Checker<'_> {
             self.warning(at, "type", message);
         }
 
-        let mut fields: Vec<(String, Location, Node)> = Vec::new();
+        // Borrowed from the document; conveniences add owned fields of their own.
+        let mut fields: Vec<Field> = Vec::new();
         for (key, key_at, value) in &def.fields {
             if COMMON_FIELDS.contains(&key.as_str()) {
                 continue;
@@ -450,7 +455,7 @@ impl Checker<'_> {
                 self.error(*key_at, key, message);
                 continue;
             }
-            fields.push((canonical.to_string(), *key_at, value.clone()));
+            fields.push((canonical.to_string(), *key_at, Cow::Borrowed(value)));
         }
 
         for (key, _, value) in &fields {
@@ -654,7 +659,7 @@ impl Checker<'_> {
 
     /// DuckDB v1.5.5 ignores `endpoint` beside a connection string, and an `http://` endpoint
     /// without a key fails on first use (`stoi`): say so now rather than at the first read.
-    fn check_azure_endpoint(&mut self, spec: &catalog::Provider, fields: &mut Vec<(String, Location, Node)>) {
+    fn check_azure_endpoint(&mut self, spec: &catalog::Provider, fields: &mut Vec<Field>) {
         let Some(index) = fields.iter().position(|(k, _, _)| k == "endpoint") else { return };
         let has = |name: &str| fields.iter().any(|(k, _, _)| k == name);
         let at = fields[index].1;
@@ -681,12 +686,7 @@ impl Checker<'_> {
     }
 
     /// Rewrites convenience fields into the parameters DuckDB takes.
-    fn expand_conveniences(
-        &mut self,
-        entry: &SecretType,
-        spec: &catalog::Provider,
-        fields: &mut Vec<(String, Location, Node)>,
-    ) {
+    fn expand_conveniences(&mut self, entry: &SecretType, spec: &catalog::Provider, fields: &mut Vec<Field>) {
         let convenience = entry.convenience;
         match convenience {
             Convenience::None => {}
@@ -727,7 +727,7 @@ impl Checker<'_> {
                             fields.push((
                                 name,
                                 key_at,
-                                Node { at: node.at, value: Value::Scalar { text, plain: false } },
+                                Cow::Owned(Node { at: node.at, value: Value::Scalar { text, plain: false } }),
                             ));
                         }
                     }
@@ -780,7 +780,7 @@ impl Checker<'_> {
                 fields.push((
                     "connection_string".into(),
                     key_at,
-                    Node { at: node.at, value: Value::Scalar { text, plain: false } },
+                    Cow::Owned(Node { at: node.at, value: Value::Scalar { text, plain: false } }),
                 ));
             }
         }
