@@ -172,9 +172,13 @@ pub fn run_all_or_nothing(
     in_transaction(conn, &temporary, true, &refused).map_err(|message| undo(&done, message))
 }
 
-/// Runs the statements in one transaction, kept or always rolled back. The whole batch goes
-/// to DuckDB as one text, parsed once; only when it fails are the statements replayed one by
-/// one (and rolled back) to name the secret DuckDB refused.
+/// Statements sent to DuckDB per round trip: parsing a chunk at once saves DuckDB a parse
+/// and a result per statement, and chunks keep the parsed statements held at once small.
+const CHUNK: usize = 256;
+
+/// Runs the statements in one transaction, kept or always rolled back. Statements go to
+/// DuckDB a chunk at a time; only when one fails are they replayed one by one (and rolled
+/// back) to name the secret DuckDB refused.
 fn in_transaction(
     conn: &CallConnection,
     batch: &[&Step],
@@ -184,13 +188,19 @@ fn in_transaction(
     if batch.is_empty() {
         return Ok(());
     }
-    let mut text = String::from("BEGIN TRANSACTION;\n");
-    for step in batch {
-        text.push_str(&step.sql);
-        text.push_str(";\n");
-    }
-    text.push_str(if keep { "COMMIT;" } else { "ROLLBACK;" });
-    let Err(batch_error) = conn.execute(&text) else { return Ok(()) };
+    let run_chunks = || -> Result<(), String> {
+        conn.execute("BEGIN TRANSACTION")?;
+        for chunk in batch.chunks(CHUNK) {
+            let mut text = String::new();
+            for step in chunk {
+                text.push_str(&step.sql);
+                text.push_str(";\n");
+            }
+            conn.execute(&text)?;
+        }
+        conn.execute(if keep { "COMMIT" } else { "ROLLBACK" })
+    };
+    let Err(batch_error) = run_chunks() else { return Ok(()) };
     let _ = conn.execute("ROLLBACK");
     conn.execute("BEGIN TRANSACTION")?;
     for step in batch {
