@@ -1,23 +1,29 @@
 # yamlsecrets — build, run the example, test.
-#   make            release build: build/release/yamlsecrets.duckdb_extension
-#   make debug      debug build:   build/debug/yamlsecrets.duckdb_extension
-#   make run        build, then load examples/secrets.yaml in the DuckDB CLI
-#   make test       install the test tools (idempotent), then run every test
-#   make bench      benchmarks (see BENCHMARKS.md)
+#   make                 release build for the primary DuckDB: build/release/yamlsecrets.duckdb_extension
+#   make debug           debug build:   build/debug/yamlsecrets.duckdb_extension
+#   make build-NAME      release build NAME of versions.toml: build/NAME/yamlsecrets.duckdb_extension
+#   make all-versions    every build of versions.toml
+#   make repository      an extension repository for every supported DuckDB: build/repository/
+#   make run             build, then load examples/secrets.yaml in the DuckDB CLI
+#   make test            install the test tools (idempotent), then run every test on every version
+#   make bench           benchmarks (see BENCHMARKS.md)
+#
+# The DuckDB versions live in versions.toml only. The footer is written from what the code was
+# compiled against (build.rs and tools/footer/append_footer.py), never from a Makefile variable.
 
 EXTENSION_NAME    := yamlsecrets
-ABI               ?= C_STRUCT_UNSTABLE
-DUCKDB_VERSION    ?= v1.5.5
 PLATFORM          ?= linux_amd64
 EXTENSION_VERSION ?= v0.1.0
 CARGO_TARGET_DIR  ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 
-LIB_NAME := lib$(EXTENSION_NAME).so
-FOOTER   := python3 tools/footer/append_footer.py --abi $(ABI) --duckdb-version $(DUCKDB_VERSION) \
-            --extension-version $(EXTENSION_VERSION) --platform $(PLATFORM)
+VERSIONS      := python3 tools/versions.py
+PRIMARY_BUILD := $(shell $(VERSIONS) primary-build)
+BUILDS        := $(shell $(VERSIONS) builds)
+LIB_NAME      := lib$(EXTENSION_NAME).so
+FOOTER        := python3 tools/footer/append_footer.py --extension-version $(EXTENSION_VERSION) --platform $(PLATFORM)
 
-.PHONY: all release debug run test test-unit test-sql test-e2e lint bench clean
+.PHONY: all release debug all-versions repository run test lint bench clean versions-check
 
 all: release
 
@@ -31,6 +37,22 @@ debug:
 	@mkdir -p build/debug
 	$(FOOTER) $(CARGO_TARGET_DIR)/debug/$(LIB_NAME) build/debug/$(EXTENSION_NAME).duckdb_extension
 
+# The primary build is `release`; every other build compiles the same sources against its own
+# bindings, from a manifest generated out of Cargo.toml (its Cargo.lock is kept in locks/).
+build-$(PRIMARY_BUILD): release
+build-%:
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/variants/$* cargo build --release --lib \
+	    --manifest-path $$($(VERSIONS) manifest $*)
+	@$(VERSIONS) save-lock $*
+	@mkdir -p build/$*
+	$(FOOTER) $(CARGO_TARGET_DIR)/variants/$*/release/$(LIB_NAME) build/$*/$(EXTENSION_NAME).duckdb_extension
+
+all-versions: $(addprefix build-,$(BUILDS))
+
+repository: all-versions
+	@rm -rf build/repository
+	$(VERSIONS) repository build/repository
+
 # The quick start's first command: build, then load the example file in the DuckDB CLI.
 run: release
 	@scripts/test-env.sh --cli
@@ -39,6 +61,9 @@ run: release
 test:
 	@scripts/test-env.sh
 	@scripts/run-tests.sh
+
+versions-check:
+	@$(VERSIONS) check
 
 lint:
 	cargo fmt --all -- --check

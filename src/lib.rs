@@ -19,8 +19,23 @@ mod entrypoint {
 
     use crate::extension::{register, Database};
 
-    /// The oldest C API whose function table yamlsecrets uses.
-    const MINIMUM_C_API: &str = "v1.2.0";
+    /// The C API this build was compiled against (build.rs reads it from versions.toml by the
+    /// bindings in Cargo.lock). DuckDB hands over its function table only if it offers this one.
+    const C_API: &str = env!("YAMLSECRETS_C_API");
+
+    /// What this binary was compiled against, kept in the file for the footer tool
+    /// (tools/footer/append_footer.py), which writes the footer from it and nothing else.
+    #[used]
+    static BUILD_MARKER: &[u8] = concat!(
+        "yamlsecrets-build:abi=",
+        env!("YAMLSECRETS_ABI"),
+        ";c_api=",
+        env!("YAMLSECRETS_C_API"),
+        ";bindings=",
+        env!("YAMLSECRETS_BINDINGS"),
+        ";end"
+    )
+    .as_bytes();
 
     /// Called by DuckDB at `LOAD yamlsecrets`. Unlike the callbacks, nothing upstream guards
     /// the entrypoint against panics, so it catches its own: a panic here must become a LOAD
@@ -51,11 +66,11 @@ mod entrypoint {
         access: *const ffi::duckdb_extension_access,
     ) -> Result<bool, String> {
         crate::extension::test_hook_panic("load");
-        let has_api =
-            unsafe { ffi::duckdb_rs_extension_api_init(info, access, MINIMUM_C_API) }.map_err(|e| e.to_string())?;
+        let has_api = unsafe { ffi::duckdb_rs_extension_api_init(info, access, C_API) }.map_err(|e| e.to_string())?;
         if !has_api {
             return Ok(false);
         }
+        crate::extension::check_running_duckdb()?;
         let get_database = unsafe { (*access).get_database }.ok_or("DuckDB gave no get_database function")?;
         let handle = unsafe { get_database(info) };
         if handle.is_null() {

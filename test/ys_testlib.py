@@ -57,11 +57,29 @@ def extension_dir() -> str:
     return os.environ.get("YS_EXTENSION_DIR") or str(ROOT / "build" / "test-env" / "extensions")
 
 
+def has_extension_wheels() -> bool:
+    """Whether DuckDB's own extensions (httpfs, postgres, ...) exist for the DuckDB under test.
+    scripts/run-tests.sh says so per version of the matrix (only the primary one has them)."""
+    return os.environ.get("YS_EXTENSION_WHEELS", "wheels") == "wheels"
+
+
+def skip_without_extension_wheels(names) -> None:
+    """Skips the calling test when it needs DuckDB extensions this DuckDB has no build of here."""
+    if names and not has_extension_wheels():
+        import pytest
+
+        pytest.skip(f"needs DuckDB's {', '.join(names)}: no build of it for DuckDB "
+                    f"{os.environ.get('YS_DUCKDB_VERSION', '?')} here")
+
+
 def connect(database=":memory:", *, config=None, extension_directory=None, extensions=(), load=None):
     """A DuckDB connection that allows unsigned extensions (`config` on top), with
     extension_directory set when given, then LOAD of each of `extensions` and of the extension
-    file `load`. If a LOAD fails the connection is closed and the error raised."""
+    file `load`. If a LOAD fails the connection is closed and the error raised. A test that
+    needs extensions this DuckDB has no build of is skipped."""
     import duckdb
+
+    skip_without_extension_wheels(list(extensions))
 
     con = duckdb.connect(str(database), config={**UNSIGNED, **(config or {})})
     try:

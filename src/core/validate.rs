@@ -7,6 +7,7 @@ use super::catalog::{self, Convenience, Kind, SecretType};
 use super::connection_string;
 use super::diagnostics::{did_you_mean, Diagnostic, Location};
 use super::document::{self, Document, SecretDef};
+use super::duckdb_versions::{self, DuckdbVersion};
 use super::interpolate::{self, Commands, Context, Source, Variables};
 use super::secret_value::SecretString;
 use super::yaml::{Node, Value};
@@ -72,6 +73,8 @@ pub struct Environment {
     pub loaded_extensions: Vec<String>,
     /// Unit tests and `secrets_check` without a database: treat every type as available.
     pub everything_loaded: bool,
+    /// The running DuckDB (None: unknown, the catalogue's own version is assumed).
+    pub duckdb_version: Option<DuckdbVersion>,
 }
 
 impl Environment {
@@ -365,6 +368,9 @@ impl Checker<'_> {
                 }
                 "storage" => {
                     if let Some(ParamValue::Text(s)) = self.coerce(value, "storage", Kind::Text, false) {
+                        if let Some(why) = duckdb_versions::storage_refusal(s.expose()) {
+                            self.error(value.at, "storage", why);
+                        }
                         secret.storage = Some(s.expose().to_string());
                     }
                 }
@@ -377,6 +383,21 @@ impl Checker<'_> {
             None => self.passthrough_params(def, &mut secret),
         }
 
+        let version = environment.duckdb_version.unwrap_or(duckdb_versions::PRIMARY);
+        for param in secret.params.iter().filter(|p| p.sensitive) {
+            if duckdb_versions::shown_in_clear(&secret.type_name, &param.name, version) {
+                let at = def.field(&param.name).map_or(def.at, |n| n.at);
+                self.warning(
+                    at,
+                    &param.name,
+                    format!(
+                        "DuckDB {version} shows '{}' in clear in duckdb_secrets(): anyone who can query this \
+                         database can read it",
+                        param.name
+                    ),
+                );
+            }
+        }
         if secret.persistent && secret.scope.is_empty() {
             self.warning(
                 def.at,

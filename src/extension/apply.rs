@@ -87,6 +87,7 @@ pub fn environment_and_secrets(conn: &CallConnection) -> Result<(Environment, Ve
         secret_types: texts(&state["secret_types"]),
         loaded_extensions: texts(&state["extensions"]),
         everything_loaded: false,
+        duckdb_version: super::running_duckdb(),
     };
     Ok((environment, secrets_of(&state["secrets"])))
 }

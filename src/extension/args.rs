@@ -4,6 +4,7 @@
 use duckdb::core::LogicalTypeHandle;
 use duckdb::vtab::BindInfo;
 
+use super::duckdb_rs_compat::{is_null, list_items, to_bool};
 use super::output::{boolean, varchar, varchar_list};
 use super::Shared;
 use crate::core::validate::Request;
@@ -47,19 +48,17 @@ pub fn named_parameters(names: &[&str]) -> Vec<(String, LogicalTypeHandle)> {
 
 pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
     let path = bind.get_parameter(0);
-    if path.is_null() {
+    if is_null(&path) {
         return Err("yamlsecrets: the path of the secrets file is NULL".into());
     }
     let path = path.to_string();
     if path.trim().is_empty() {
         return Err("yamlsecrets: the path of the secrets file is empty".into());
     }
-    let flag = |name: &str| bind.get_named_parameter(name).filter(|v| !v.is_null()).map(|v| v.to_bool());
-    let text = |name: &str| bind.get_named_parameter(name).filter(|v| !v.is_null()).map(|v| v.to_string());
-    let names = bind
-        .get_named_parameter("names")
-        .filter(|v| !v.is_null())
-        .map(|v| v.to_list().unwrap_or_default().iter().filter(|x| !x.is_null()).map(ToString::to_string).collect());
+    let given = |name: &str| bind.get_named_parameter(name).filter(|v| !is_null(v));
+    let flag = |name: &str| given(name).map(|v| to_bool(&v));
+    let text = |name: &str| given(name).map(|v| v.to_string());
+    let names = given("names").map(|v| list_items(&v));
     Ok(CallArgs {
         request: Request {
             file: path,

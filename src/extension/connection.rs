@@ -43,8 +43,12 @@ impl Database {
     /// # Safety
     /// `db` must be the `duckdb_database` handed to the extension entrypoint, still valid.
     pub unsafe fn from_entrypoint(db: ffi::duckdb_database) -> Result<Database, String> {
-        const UNSUPPORTED: &str = "yamlsecrets cannot run on this DuckDB build: its database handle \
-             does not have the layout yamlsecrets was built for (DuckDB v1.5.5)";
+        const UNSUPPORTED: &str = concat!(
+            "yamlsecrets cannot run on this DuckDB build: its database handle does not have the \
+             layout yamlsecrets was built for (DuckDB C API ",
+            env!("YAMLSECRETS_C_API"),
+            ")"
+        );
         if db.is_null() {
             return Err(UNSUPPORTED.into());
         }

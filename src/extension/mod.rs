@@ -4,6 +4,7 @@
 mod apply;
 mod args;
 mod connection;
+mod duckdb_rs_compat;
 mod load_secrets_yaml;
 mod output;
 mod provenance;
@@ -15,6 +16,8 @@ mod yamlsecrets_types;
 pub use connection::Database;
 
 use duckdb::Connection;
+
+use crate::core::duckdb_versions::{self, DuckdbVersion};
 
 /// What every function of one database shares: the database, and what was loaded into it.
 #[derive(Clone)]
@@ -30,6 +33,31 @@ impl Shared {
         // its extra info, which DuckDB keeps alive as long as the function exists.
         unsafe { &*bind.get_extra_info::<Shared>() }.clone()
     }
+}
+
+/// The DuckDB this process runs (one library per process, so one value for every database),
+/// set at LOAD from `duckdb_library_version()`.
+static RUNNING_DUCKDB: std::sync::OnceLock<DuckdbVersion> = std::sync::OnceLock::new();
+
+pub fn running_duckdb() -> Option<DuckdbVersion> {
+    RUNNING_DUCKDB.get().copied()
+}
+
+/// Reads the running DuckDB's version at LOAD and refuses a series this build was not tested
+/// with (see `duckdb_versions::may_run_on`; `YAMLSECRETS_LOADS_IN` comes from versions.toml).
+pub fn check_running_duckdb() -> Result<DuckdbVersion, String> {
+    // SAFETY: duckdb_library_version returns a static NUL-terminated string (or null).
+    let raw = unsafe { duckdb::ffi::duckdb_library_version() };
+    let text = if raw.is_null() {
+        String::new()
+    } else {
+        unsafe { std::ffi::CStr::from_ptr(raw) }.to_string_lossy().into_owned()
+    };
+    let version = DuckdbVersion::parse(&text)
+        .ok_or_else(|| format!("yamlsecrets could not read the DuckDB version (got {text:?})"))?;
+    duckdb_versions::may_run_on(version, env!("YAMLSECRETS_LOADS_IN"))?;
+    let _ = RUNNING_DUCKDB.set(version);
+    Ok(version)
 }
 
 /// A test hook, documented in SECURITY.md: with `YAMLSECRETS_TEST_PANIC=<place>` set in the

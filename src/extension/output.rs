@@ -1,3 +1,4 @@
+#![cfg_attr(duckdb_rs_1_4, allow(unused_unsafe))] // as_mut_slice is safe in duckdb-rs 1.4
 //! Writing result rows into DuckDB chunks, shared by the table functions: each function
 //! computes all its rows once, at execution, and hands them out a chunk at a time.
 

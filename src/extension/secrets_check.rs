@@ -10,6 +10,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use super::apply;
 use super::args::{self, Bound, CallArgs};
 use super::connection::CallConnection;
+use super::duckdb_rs_compat::scalar_invoke;
 use super::output::{varchar, Cell, Pending};
 use super::Shared;
 use crate::core::provenance::{Drift, Status};
@@ -67,42 +68,45 @@ fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, Strin
         .collect())
 }
 
+/// `secrets_check()`: one text for the whole chunk.
+fn drift_report(
+    shared: &Shared,
+    input: &mut DataChunkHandle,
+    output: &mut dyn WritableVector,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let report = shared.database.with_connection(|conn| {
+        let existing: std::collections::HashSet<String> =
+            apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
+        let mut drift = Drift::new();
+        let mut problems = Vec::new();
+        for record in shared.loaded.snapshot() {
+            let present = existing.contains(&record.name);
+            match drift.status(&record, present) {
+                Status::Ok => {}
+                Status::Missing => problems.push(format!(
+                    "secret '{}': missing (dropped since it was loaded from {})",
+                    record.name, record.file
+                )),
+                Status::Stale(reasons) => {
+                    problems.push(format!("secret '{}': stale: {}", record.name, reasons.join("; ")))
+                }
+            }
+        }
+        Ok(if problems.is_empty() { "ok".to_string() } else { problems.join("\n") })
+    })?;
+    let vector = output.flat_vector();
+    for row in 0..input.len().max(1) {
+        vector.insert(row, report.as_str());
+    }
+    Ok(())
+}
+
 pub struct SecretsCheckScalar;
 
 impl VScalar for SecretsCheckScalar {
     type State = Shared;
 
-    fn invoke(
-        shared: &Shared,
-        input: &mut DataChunkHandle,
-        output: &mut dyn WritableVector,
-    ) -> Result<(), Box<dyn std::error::Error>> {
-        let report = shared.database.with_connection(|conn| {
-            let existing: std::collections::HashSet<String> =
-                apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
-            let mut drift = Drift::new();
-            let mut problems = Vec::new();
-            for record in shared.loaded.snapshot() {
-                let present = existing.contains(&record.name);
-                match drift.status(&record, present) {
-                    Status::Ok => {}
-                    Status::Missing => problems.push(format!(
-                        "secret '{}': missing (dropped since it was loaded from {})",
-                        record.name, record.file
-                    )),
-                    Status::Stale(reasons) => {
-                        problems.push(format!("secret '{}': stale: {}", record.name, reasons.join("; ")))
-                    }
-                }
-            }
-            Ok(if problems.is_empty() { "ok".to_string() } else { problems.join("\n") })
-        })?;
-        let vector = output.flat_vector();
-        for row in 0..input.len().max(1) {
-            vector.insert(row, report.as_str());
-        }
-        Ok(())
-    }
+    scalar_invoke!(drift_report);
 
     fn signatures() -> Vec<ScalarFunctionSignature> {
         vec![ScalarFunctionSignature::exact(vec![], varchar())]
