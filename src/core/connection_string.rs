@@ -50,8 +50,9 @@ fn parse_uri(rest: &str, database_key: &str, known: Known) -> Result<Parts, Stri
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, after) = rest.split_at(authority_end);
     if after.contains('#') {
-        return Err("the URI has a '#' fragment, which connection URIs do not use: write a '#' inside a value as %23"
-            .into());
+        return Err(
+            "the URI has a '#' fragment, which connection URIs do not use: write a '#' inside a value as %23".into()
+        );
     }
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -270,8 +271,8 @@ mod tests {
     #[test]
     fn userinfo_ends_at_the_last_at_sign_of_the_authority() {
         let known = |k: &str| libpq(k) || k == "application_name";
-        let parts =
-            parse_postgres("postgresql://alice:pw@db.example.com:5432/sales?application_name=etl@corp", &known).unwrap();
+        let parts = parse_postgres("postgresql://alice:pw@db.example.com:5432/sales?application_name=etl@corp", &known)
+            .unwrap();
         assert_eq!(get(&parts, "password"), Some("pw"));
         assert_eq!(get(&parts, "host"), Some("db.example.com"));
         assert_eq!(get(&parts, "port"), Some("5432"));
