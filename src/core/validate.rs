@@ -8,7 +8,7 @@ use super::connection_string;
 use super::diagnostics::{did_you_mean, Diagnostic, Location};
 use super::document::{self, Document, SecretDef};
 use super::interpolate::{self, Commands, Context, Source, Variables};
-use super::secret_value::SecretString;
+use super::secret_value::{CallValue, SecretString};
 use super::yaml::{Node, Value};
 
 /// A parameter value of the kind its catalogue entry asks for.
@@ -45,16 +45,18 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Every value of the secret: DuckDB error texts are scrubbed of all of them (SPEC §4),
-    /// not only of the sensitive ones, since a cast error may quote any.
-    pub fn values_to_scrub(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Every value of the secret and whether it is a credential: DuckDB error texts are
+    /// scrubbed of all of them (SPEC §4), not only of the sensitive ones, since a cast error
+    /// may quote any; `storage` too, which DuckDB echoes lower-cased.
+    pub fn values_to_scrub(&self) -> Vec<CallValue> {
+        let mut out: Vec<CallValue> = self.storage.iter().map(|s| CallValue::new(s.as_str(), false)).collect();
         for p in &self.params {
+            let value = |v: &SecretString| CallValue::new(v.expose(), p.sensitive);
             match &p.value {
-                ParamValue::Text(v) => out.push(v.expose().to_string()),
-                ParamValue::List(items) => out.extend(items.iter().map(|v| v.expose().to_string())),
-                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.expose().to_string())),
-                ParamValue::Integer(n) => out.push(n.to_string()),
+                ParamValue::Text(v) => out.push(value(v)),
+                ParamValue::List(items) => out.extend(items.iter().map(value)),
+                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| value(v))),
+                ParamValue::Integer(n) => out.push(CallValue::new(n.to_string(), p.sensitive)),
                 ParamValue::Boolean(_) => {}
             }
         }
