@@ -195,6 +195,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
     }
 
     let context = Context { variables: &variables, base_dir: &base_dir, commands };
+    let mut call_values = Vec::new();
     for def in &document.secrets {
         let name = document::effective_name(def).to_ascii_lowercase();
         let type_name = def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
@@ -204,12 +205,21 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
                 continue;
             }
         }
-        let mut checker =
-            Checker { file, secret: &name, context: &context, problems, sources: Vec::new(), lint: request.lint };
+        let mut checker = Checker {
+            file,
+            secret: &name,
+            context: &context,
+            problems,
+            sources: Vec::new(),
+            values: Vec::new(),
+            lint: request.lint,
+        };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
             outcome.secrets.push(secret);
         }
+        call_values.append(&mut checker.values);
     }
+    super::commands::finish_failures(problems.iter_mut().map(|d| &mut d.message), &call_values);
     outcome.diagnostics = std::mem::take(problems);
     outcome
 }
@@ -257,7 +267,8 @@ fn boolean_of(
     problems: &mut Vec<Diagnostic>,
 ) -> Option<bool> {
     let context = Context { variables, base_dir, commands: Commands::Refuse };
-    let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new(), lint: false };
+    let mut checker =
+        Checker { file, secret: "", context: &context, problems, sources: Vec::new(), values: Vec::new(), lint: false };
     match checker.coerce(node, field, Kind::Boolean, false)? {
         ParamValue::Boolean(b) => Some(b),
         _ => None,
@@ -271,6 +282,9 @@ struct Checker<'a> {
     context: &'a Context<'a>,
     problems: &'a mut Vec<Diagnostic>,
     sources: Vec<Source>,
+    /// The values this secret resolved, valid or not, when commands run: a failing
+    /// command's standard error is scrubbed of every value of the call.
+    values: Vec<CallValue>,
     lint: bool,
 }
 
@@ -387,6 +401,9 @@ impl Checker<'_> {
             );
         }
         secret.sources = std::mem::take(&mut self.sources);
+        if matches!(self.context.commands, Commands::Run { .. }) {
+            self.values.extend(secret.values_to_scrub());
+        }
         (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
     }
 
@@ -567,7 +584,11 @@ impl Checker<'_> {
             Ok(resolved) => {
                 for source in &resolved.sources {
                     if let (true, Source::Command { line }) = (resolved.deferred, source) {
-                        self.warning(node.at, field, format!("would run the command: {line}"));
+                        self.warning(
+                            node.at,
+                            field,
+                            format!("would run the command: {}", super::commands::redact(line)),
+                        );
                     }
                 }
                 self.sources.extend(resolved.sources);
