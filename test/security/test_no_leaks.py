@@ -982,3 +982,25 @@ def test_scrubbing_leaves_duckdbs_own_words(scenario):
     assert "Invalid Configuration Error" in message and " config file " in message, message
     assert "***" in message, message
     s.check_streams()
+
+
+def test_proxy_url_password_not_in_the_sql_column(scenario):
+    """http_proxy is not a credential, but a password inside its URL is: the dry-run `sql`
+    column shows `http://user:***@proxy:3128`, and the secret DuckDB stores keeps it (and
+    shows it: DuckDB's duckdb_secrets() does not redact http_proxy)."""
+    s = scenario
+    password = s.c.new(duckdb_shows=True)
+    path = s.write(
+        "secrets.yaml",
+        "secrets:\n  api:\n    type: http\n"
+        f"    bearer_token: {q(s.c.new())}\n"
+        f"    http_proxy: {q('http://proxyuser:' + password + '@proxy.example.com:3128')}\n",
+    )
+    con = s.connect(allow_unredacted_secrets="true")
+    [row] = s.rows(con, load(path, ", dry_run := true"), s.sensitive())
+    assert "HTTP_PROXY 'http://proxyuser:***@proxy.example.com:3128'" in row[8], row[8]
+    s.rows(con, load(path), s.sensitive())
+    [(stored,)] = con.sql("SELECT secret_string FROM duckdb_secrets(redact := false)").fetchall()
+    assert password in stored, "the proxy URL reaches DuckDB whole"
+    s.sweep(con, path)
+    s.check_streams()
