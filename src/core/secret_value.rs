@@ -96,7 +96,7 @@ impl ScrubValue for CallValue {
     }
 }
 
-/// One form a value may take in a message.
+/// One form a value may take in a message, lower-cased.
 struct Form {
     text: SecretString,
     sensitive: bool,
@@ -137,7 +137,7 @@ impl Scrubber {
             }
         }
         let mut pieces: Vec<&str> = vec![value];
-        pieces.extend(value.lines());
+        pieces.extend(value.lines().filter(|line| line.len() < value.len()));
         pieces.extend(
             value
                 .split(|c: char| matches!(c, ';' | ',' | '&' | '=') || c.is_whitespace())
@@ -155,7 +155,9 @@ impl Scrubber {
     }
 
     fn insert(&mut self, form: String, sensitive: bool) {
-        let key = crate::core::interpolate::fingerprint(&form.to_ascii_lowercase());
+        // Matching ignores ASCII case: forms are kept lower-cased.
+        let form = form.to_ascii_lowercase();
+        let key = crate::core::interpolate::fingerprint(&form);
         match self.seen.get(&key) {
             Some(&index) => self.forms[index].sensitive |= sensitive,
             None => {
@@ -173,17 +175,17 @@ impl Scrubber {
         let mut out = text.to_string();
         let mut lowered = out.to_ascii_lowercase();
         for form in self.longest_first() {
-            let needle = form.text.expose().to_ascii_lowercase();
-            if !lowered.contains(&needle) {
+            let needle = form.text.expose();
+            if !lowered.contains(needle) {
                 continue;
             }
             if form.sensitive && needle.len() < MIN_SCRUB_LEN {
-                if find_token(&lowered, &needle, 0).is_some() {
+                if find_token(&lowered, needle, 0).is_some() {
                     return withheld.to_string();
                 }
                 continue;
             }
-            let replaced = replace(&out, &lowered, &needle, !form.sensitive);
+            let replaced = replace(&out, &lowered, needle, !form.sensitive);
             if replaced != out {
                 out = replaced;
                 lowered = out.to_ascii_lowercase();
@@ -199,7 +201,7 @@ impl Scrubber {
         let longest = self
             .forms
             .iter()
-            .map(|form| suffix_prefix(lowered.as_bytes(), form.text.expose().to_ascii_lowercase().as_bytes()))
+            .map(|form| suffix_prefix(lowered.as_bytes(), form.text.expose().as_bytes()))
             .max()
             .unwrap_or(0);
         let mut end = text.len() - longest;
@@ -223,29 +225,43 @@ fn is_left_alone(piece: &str) -> bool {
     piece.len() < MIN_SCRUB_LEN || (piece.len() <= MAX_PLAIN_WORD && piece.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
-/// Every encoding DuckDB may apply to a value inside a message.
+/// Every encoding DuckDB may apply to a value inside a message. Most values (tokens, keys)
+/// hold no character any encoding changes: they are their only form.
 fn encodings(piece: &str) -> Vec<String> {
-    let base = [
-        piece.to_string(),
-        piece.replace('\'', "''"),
-        piece.replace('"', "\"\""),
-        percent_encode(piece, |_| false),
+    let mut out = vec![piece.to_string()];
+    let push = |form: String, out: &mut Vec<String>| {
+        if !out.contains(&form) {
+            out.push(form);
+        }
+    };
+    if piece.contains('\'') {
+        push(piece.replace('\'', "''"), &mut out);
+    }
+    if piece.contains('"') {
+        push(piece.replace('"', "\"\""), &mut out);
+    }
+    if !piece.bytes().all(is_unreserved) {
+        push(percent_encode(piece, |_| false), &mut out);
         // URLs in messages keep their delimiters and encode the rest.
-        percent_encode(piece, |b| b":/?#[]@!$&()*+,;=%".contains(&b)),
-        // Form encoding: a space as '+'.
-        percent_encode(piece, |b| b == b' ').replace(' ', "+"),
-    ];
-    let mut out: Vec<String> = Vec::with_capacity(base.len() * 3);
-    for form in base {
-        let once = json_escape(&form);
-        let twice = json_escape(&once);
-        for candidate in [form, once, twice] {
-            if !out.contains(&candidate) {
-                out.push(candidate);
-            }
+        push(percent_encode(piece, |b| b":/?#[]@!$&()*+,;=%".contains(&b)), &mut out);
+        if piece.contains(' ') {
+            // Form encoding: a space as '+'.
+            push(percent_encode(piece, |b| b == b' ').replace(' ', "+"), &mut out);
+        }
+    }
+    for index in 0..out.len() {
+        if out[index].chars().any(|c| c == '"' || c == '\\' || c < ' ') {
+            let once = json_escape(&out[index]);
+            let twice = json_escape(&once);
+            push(once, &mut out);
+            push(twice, &mut out);
         }
     }
     out
+}
+
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 
 /// JSON string escaping as DuckDB's `errors_as_json` writes it: `"`, `\` and control
@@ -343,12 +359,15 @@ fn suffix_prefix(text: &[u8], pattern: &[u8]) -> usize {
 
 /// RFC 3986 percent-encoding of everything but unreserved characters and those `keep` names.
 fn percent_encode(value: &str, keep: impl Fn(u8) -> bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') || keep(byte) {
+        if is_unreserved(byte) || keep(byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
         }
     }
     out
