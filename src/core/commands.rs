@@ -237,10 +237,15 @@ impl Pipe {
         Ok(())
     }
 
-    /// Reads what is there now; past the limit, reads and drops, remembering that it did.
+    /// Reads what is there now, at most 512 KiB so that a command that never stops writing
+    /// cannot keep the caller from its deadline; past the limit, reads and drops,
+    /// remembering that it did.
     fn drain(&mut self) {
         let mut buffer = [0u8; 8192];
-        while self.open {
+        for _ in 0..64 {
+            if !self.open {
+                break;
+            }
             match self.reader.read(&mut buffer) {
                 Ok(0) => self.open = false,
                 Ok(n) => {
@@ -515,6 +520,10 @@ mod tests {
         assert!(run("no-such-program-yamlsecrets", t).unwrap_err().contains("could not be started"));
         let err = run("sleep 5", Duration::from_millis(200)).unwrap_err();
         assert_eq!(err, "command 'sleep' did not finish within 0.2 s and was stopped");
+        let start = Instant::now();
+        let err = run("yes", Duration::from_millis(300)).unwrap_err();
+        assert_eq!(err, "command 'yes' did not finish within 0.3 s and was stopped");
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
         let err = run("printf 'a\0b'", t).unwrap_err();
         assert!(err.contains("NUL byte"), "{err}");
     }
