@@ -68,7 +68,11 @@ Error paths, one parametrized case each (`test_error_path[<id>]`):
 Besides: a successful load of many types (literal, env, dotenv, file, multi-line, quoted
 values; temporary, persistent, dry run) checked across every surface; stale messages after
 variables and value files change; DuckDB's own redaction in `duckdb_secrets()` per sensitive
-field; and a self-test proving the assertion helper fails on a leak.
+field; values holding a double quote and a backslash under `errors_as_json` (session and
+global: an Iceberg client_id an OAuth server quotes back, an aws profile, a lower-cased
+storage); DuckDB's own words left readable when a plain value (`chain: config`) is one of
+them; a proxy URL's password in the `sql` column; and a self-test proving the assertion
+helper fails on a leak.
 """
 from __future__ import annotations
 
