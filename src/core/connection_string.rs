@@ -41,19 +41,28 @@ fn push(parts: &mut Parts, key: &str, value: String, known: Known, entry: usize)
     Ok(())
 }
 
+/// RFC 3986: the authority runs from `//` to the first `/`, `?` or `#`; inside it, the
+/// userinfo runs to the last `@` (so a password may hold a bare `@`); then the path (the
+/// database) and the query. A `/`, `?` or `#` inside a password must be percent-encoded,
+/// as libpq and every URI parser require.
 fn parse_uri(rest: &str, database_key: &str, known: Known) -> Result<Parts, String> {
     let mut parts = Parts::new();
-    // Userinfo runs to the last '@' (a password may hold '@', '/', '?' or '#'); the host,
-    // path and query follow it.
-    let (userinfo, after) = match rest.rsplit_once('@') {
-        Some((u, a)) => (Some(u), a),
-        None => (None, rest),
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(authority_end);
+    if after.contains('#') {
+        return Err(
+            "the URI has a '#' fragment, which connection URIs do not use: write a '#' inside a value as %23".into()
+        );
+    }
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
     };
-    let (authority_and_path, query) = match after.split_once('?') {
-        Some((a, q)) => (a, Some(q)),
+    let (path, query) = match after.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
         None => (after, None),
     };
-    let (hostport, path) = authority_and_path.split_once('/').unwrap_or((authority_and_path, ""));
+    let path = path.strip_prefix('/').unwrap_or(path);
     if let Some(userinfo) = userinfo {
         let (user, password) = match userinfo.split_once(':') {
             Some((u, p)) => (u, Some(p)),
@@ -80,7 +89,13 @@ fn parse_uri(rest: &str, database_key: &str, known: Known) -> Result<Parts, Stri
     }
     if let Some(port) = port.filter(|p| !p.is_empty()) {
         if port.parse::<u16>().is_err() {
-            return Err("the URI's port is not a number".into());
+            // `user:pa/ss@host`: the authority ended at the '/', leaving `user:pa`.
+            let hint = if userinfo.is_none() && after.contains('@') {
+                " (a password holding '/', '?' or '#' must write them as %2F, %3F and %23)"
+            } else {
+                ""
+            };
+            return Err(format!("the URI's port is not a number{hint}"));
         }
         push(&mut parts, "port", port.to_string(), known, 1)?;
     }
@@ -254,12 +269,39 @@ mod tests {
     }
 
     #[test]
-    fn uri_passwords_may_hold_reserved_characters() {
-        let parts = parse_postgres("postgresql://u:pw?with/odd#chars@h:1/db?sslmode=disable", &libpq).unwrap();
+    fn userinfo_ends_at_the_last_at_sign_of_the_authority() {
+        let known = |k: &str| libpq(k) || k == "application_name";
+        let parts = parse_postgres("postgresql://alice:pw@db.example.com:5432/sales?application_name=etl@corp", &known)
+            .unwrap();
+        assert_eq!(get(&parts, "password"), Some("pw"));
+        assert_eq!(get(&parts, "host"), Some("db.example.com"));
+        assert_eq!(get(&parts, "port"), Some("5432"));
+        assert_eq!(get(&parts, "dbname"), Some("sales"));
+        assert_eq!(get(&parts, "application_name"), Some("etl@corp"));
+        let parts = parse_postgres("postgresql://alice:pw@db.example.com/team@db", &libpq).unwrap();
+        assert_eq!(get(&parts, "host"), Some("db.example.com"));
+        assert_eq!(get(&parts, "dbname"), Some("team@db"));
+        let parts = parse_mysql("mysql://root:p@ss@db:3306/shop?ssl_ca=/etc/ca@x.pem", &any).unwrap();
+        assert_eq!(get(&parts, "password"), Some("p@ss"));
+        assert_eq!(get(&parts, "host"), Some("db"));
+        assert_eq!(get(&parts, "database"), Some("shop"));
+        assert_eq!(get(&parts, "ssl_ca"), Some("/etc/ca@x.pem"));
+        let parts = parse_mysql("mysql://db.example.com?ssl_ca=/etc/ca@x.pem", &any).unwrap();
+        assert_eq!(get(&parts, "user"), None);
+        assert_eq!(get(&parts, "host"), Some("db.example.com"));
+    }
+
+    #[test]
+    fn reserved_characters_in_passwords_are_percent_encoded() {
+        let parts = parse_postgres("postgresql://u:pw%3Fwith%2Fodd%23chars@h:1/db?sslmode=disable", &libpq).unwrap();
         assert_eq!(get(&parts, "password"), Some("pw?with/odd#chars"));
         assert_eq!(get(&parts, "host"), Some("h"));
-        assert_eq!(get(&parts, "dbname"), Some("db"));
         assert_eq!(get(&parts, "sslmode"), Some("disable"));
+        // Unencoded, the authority ends at the '/': say what to do, quote nothing.
+        let err = parse_postgres("postgresql://u:secretpw/x@h:1/db", &libpq).unwrap_err();
+        assert!(err.contains("%2F") && !err.contains("secretpw"), "{err}");
+        let err = parse_postgres("postgresql://u:pw@h/db?password=se#cret", &libpq).unwrap_err();
+        assert!(err.contains("%23") && !err.contains("cret"), "{err}");
     }
 
     #[test]

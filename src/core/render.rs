@@ -1,11 +1,13 @@
 //! Secret → `CREATE SECRET` / `DROP SECRET` text, and the redacted twin shown to users.
 
+use super::secret_value::redact_url_passwords;
 use super::sql_text::{option_name, quote_ident, quote_literal, NulByte};
 use super::validate::{ParamValue, Secret};
 
 const REDACTED: &str = "'***'";
 
-/// The statement to run, and the same statement with every sensitive value as `'***'`.
+/// The statement to run, and the same statement with every sensitive value as `'***'` and
+/// the password of every URL in the other values (`http_proxy: http://user:pw@proxy`) too.
 pub struct Rendered {
     pub sql: String,
     pub redacted: String,
@@ -23,22 +25,28 @@ pub fn create_secret(secret: &Secret, replace: bool) -> Result<Rendered, NulByte
         head.push_str(" IN ");
         head.push_str(&quote_ident(storage)?);
     }
-    let mut common = format!(" (TYPE {}", quote_literal(&secret.type_name)?);
-    if let Some(provider) = &secret.provider {
-        common.push_str(&format!(", PROVIDER {}", quote_literal(provider)?));
-    }
-    if !secret.scope.is_empty() {
-        // One list: repeating SCOPE keeps only the last one in v1.5 and fails in v2.0.
-        let items = secret.scope.iter().map(|s| quote_literal(s)).collect::<Result<Vec<_>, _>>()?;
-        common.push_str(&format!(", SCOPE [{}]", items.join(", ")));
-    }
-    let mut sql = format!("{head}{common}");
-    let mut redacted = sql.clone();
+    let common = |shown: &dyn Fn(&str) -> String| -> Result<String, NulByte> {
+        let mut common = format!(" (TYPE {}", quote_literal(&secret.type_name)?);
+        if let Some(provider) = &secret.provider {
+            common.push_str(&format!(", PROVIDER {}", quote_literal(provider)?));
+        }
+        if !secret.scope.is_empty() {
+            // One list: repeating SCOPE keeps only the last one in v1.5 and fails in v2.0.
+            let items = secret.scope.iter().map(|s| quote_literal(&shown(s))).collect::<Result<Vec<_>, _>>()?;
+            common.push_str(&format!(", SCOPE [{}]", items.join(", ")));
+        }
+        Ok(common)
+    };
+    let mut sql = format!("{head}{}", common(&|s| s.to_string())?);
+    let mut redacted = format!("{head}{}", common(&redact_url_passwords)?);
     for param in &secret.params {
         let name = option_name(&param.name)?;
-        let value = render_value(&param.value)?;
-        sql.push_str(&format!(", {name} {value}"));
-        let shown = if param.sensitive { redact_value(&param.value)? } else { value };
+        sql.push_str(&format!(", {name} {}", render_value(&param.value, &|s| s.to_string())?));
+        let shown = if param.sensitive {
+            redact_value(&param.value)?
+        } else {
+            render_value(&param.value, &redact_url_passwords)?
+        };
         redacted.push_str(&format!(", {name} {shown}"));
     }
     sql.push(')');
@@ -56,19 +64,20 @@ pub fn drop_secret(name: &str, persistent: bool, storage: Option<&str>) -> Resul
     Ok(sql)
 }
 
-fn render_value(value: &ParamValue) -> Result<String, NulByte> {
+/// The value as SQL, each string passed through `shown` first.
+fn render_value(value: &ParamValue, shown: &dyn Fn(&str) -> String) -> Result<String, NulByte> {
     Ok(match value {
-        ParamValue::Text(v) => quote_literal(v.expose())?,
+        ParamValue::Text(v) => quote_literal(&shown(v.expose()))?,
         ParamValue::Integer(n) => n.to_string(),
         ParamValue::Boolean(b) => b.to_string(),
         ParamValue::List(items) => {
-            let items = items.iter().map(|v| quote_literal(v.expose())).collect::<Result<Vec<_>, _>>()?;
+            let items = items.iter().map(|v| quote_literal(&shown(v.expose()))).collect::<Result<Vec<_>, _>>()?;
             format!("[{}]", items.join(", "))
         }
         ParamValue::Map(entries) => {
             let entries = entries
                 .iter()
-                .map(|(k, v)| Ok(format!("{}: {}", quote_literal(k)?, quote_literal(v.expose())?)))
+                .map(|(k, v)| Ok(format!("{}: {}", quote_literal(k)?, quote_literal(&shown(v.expose()))?)))
                 .collect::<Result<Vec<_>, NulByte>>()?;
             format!("MAP {{{}}}", entries.join(", "))
         }
@@ -146,6 +155,22 @@ mod tests {
         let r = create_secret(&s, false).unwrap();
         assert!(r.sql.starts_with("CREATE PERSISTENT SECRET \"my api\" IN \"local_file\" (TYPE 'http'"), "{}", r.sql);
         assert_eq!(drop_secret("a\"b", true, None).unwrap(), "DROP PERSISTENT SECRET IF EXISTS \"a\"\"b\"");
+    }
+
+    #[test]
+    fn url_passwords_in_plain_values_are_redacted() {
+        let mut s = secret();
+        s.scope = vec!["https://scope-user:scope-pw@h/".into()];
+        s.params.push(Param {
+            name: "http_proxy".into(),
+            value: ParamValue::Text(SecretString::new("http://proxy-user:pr0xy-pw@proxy.example.com:3128".into())),
+            sensitive: false,
+        });
+        let r = create_secret(&s, false).unwrap();
+        assert!(r.sql.contains("HTTP_PROXY 'http://proxy-user:pr0xy-pw@proxy.example.com:3128'"), "{}", r.sql);
+        assert!(r.redacted.contains("HTTP_PROXY 'http://proxy-user:***@proxy.example.com:3128'"), "{}", r.redacted);
+        assert!(r.redacted.contains("SCOPE ['https://scope-user:***@h/']"), "{}", r.redacted);
+        assert!(!r.redacted.contains("pr0xy-pw") && !r.redacted.contains("scope-pw"), "{}", r.redacted);
     }
 
     #[test]

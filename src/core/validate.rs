@@ -9,7 +9,7 @@ use super::diagnostics::{did_you_mean, Diagnostic, Location};
 use super::document::{self, Document, SecretDef};
 use super::duckdb_versions::{self, DuckdbVersion};
 use super::interpolate::{self, Commands, Context, Source, Variables};
-use super::secret_value::SecretString;
+use super::secret_value::{CallValue, SecretString};
 use super::yaml::{Node, Value};
 
 /// A parameter value of the kind its catalogue entry asks for.
@@ -46,16 +46,18 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Every value of the secret: DuckDB error texts are scrubbed of all of them (SPEC §4),
-    /// not only of the sensitive ones, since a cast error may quote any.
-    pub fn values_to_scrub(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Every value of the secret and whether it is a credential: DuckDB error texts are
+    /// scrubbed of all of them (SPEC §4), not only of the sensitive ones, since a cast error
+    /// may quote any; `storage` too, which DuckDB echoes lower-cased.
+    pub fn values_to_scrub(&self) -> Vec<CallValue> {
+        let mut out: Vec<CallValue> = self.storage.iter().map(|s| CallValue::new(s.as_str(), false)).collect();
         for p in &self.params {
+            let value = |v: &SecretString| CallValue::new(v.expose(), p.sensitive);
             match &p.value {
-                ParamValue::Text(v) => out.push(v.expose().to_string()),
-                ParamValue::List(items) => out.extend(items.iter().map(|v| v.expose().to_string())),
-                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.expose().to_string())),
-                ParamValue::Integer(n) => out.push(n.to_string()),
+                ParamValue::Text(v) => out.push(value(v)),
+                ParamValue::List(items) => out.extend(items.iter().map(value)),
+                ParamValue::Map(entries) => out.extend(entries.iter().map(|(_, v)| value(v))),
+                ParamValue::Integer(n) => out.push(CallValue::new(n.to_string(), p.sensitive)),
                 ParamValue::Boolean(_) => {}
             }
         }
@@ -196,6 +198,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
     }
 
     let context = Context { variables: &variables, base_dir: &base_dir, commands };
+    let mut call_values = Vec::new();
     for def in &document.secrets {
         let name = document::effective_name(def).to_ascii_lowercase();
         let type_name = def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
@@ -205,12 +208,21 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
                 continue;
             }
         }
-        let mut checker =
-            Checker { file, secret: &name, context: &context, problems, sources: Vec::new(), lint: request.lint };
+        let mut checker = Checker {
+            file,
+            secret: &name,
+            context: &context,
+            problems,
+            sources: Vec::new(),
+            values: Vec::new(),
+            lint: request.lint,
+        };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
             outcome.secrets.push(secret);
         }
+        call_values.append(&mut checker.values);
     }
+    super::commands::finish_failures(problems.iter_mut().map(|d| &mut d.message), &call_values);
     outcome.diagnostics = std::mem::take(problems);
     outcome
 }
@@ -258,7 +270,8 @@ fn boolean_of(
     problems: &mut Vec<Diagnostic>,
 ) -> Option<bool> {
     let context = Context { variables, base_dir, commands: Commands::Refuse };
-    let mut checker = Checker { file, secret: "", context: &context, problems, sources: Vec::new(), lint: false };
+    let mut checker =
+        Checker { file, secret: "", context: &context, problems, sources: Vec::new(), values: Vec::new(), lint: false };
     match checker.coerce(node, field, Kind::Boolean, false)? {
         ParamValue::Boolean(b) => Some(b),
         _ => None,
@@ -272,6 +285,9 @@ struct Checker<'a> {
     context: &'a Context<'a>,
     problems: &'a mut Vec<Diagnostic>,
     sources: Vec<Source>,
+    /// The values this secret resolved, valid or not, when commands run: a failing
+    /// command's standard error is scrubbed of every value of the call.
+    values: Vec<CallValue>,
     lint: bool,
 }
 
@@ -406,6 +422,9 @@ impl Checker<'_> {
             );
         }
         secret.sources = std::mem::take(&mut self.sources);
+        if matches!(self.context.commands, Commands::Run { .. }) {
+            self.values.extend(secret.values_to_scrub());
+        }
         (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
     }
 
@@ -586,7 +605,11 @@ impl Checker<'_> {
             Ok(resolved) => {
                 for source in &resolved.sources {
                     if let (true, Source::Command { line }) = (resolved.deferred, source) {
-                        self.warning(node.at, field, format!("would run the command: {line}"));
+                        self.warning(
+                            node.at,
+                            field,
+                            format!("would run the command: {}", super::commands::redact(line)),
+                        );
                     }
                 }
                 self.sources.extend(resolved.sources);

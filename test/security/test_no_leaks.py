@@ -53,7 +53,7 @@ Error paths, one parametrized case each (`test_error_path[<id>]`):
 32. aws_chain_part                    credential_chain `chain: 'env;CANARY'`: DuckDB quotes a part [LEAK]
 33. aws_validation_lowercased         `validation: CANARY`: DuckDB quotes it lower-cased           [LEAK]
 34. pg_conn_string_space_in_password  `password=CANARY-A CANARY-B`                                [LEAK]
-35. pg_uri_question_mark_in_password  `postgresql://u:CANARY-A?CANARY-B@h/db`                     [LEAK]
+35. pg_uri_question_mark_in_password  `postgresql://u:CANARY-A?CANARY-B@h/db` (refused), then `%3F`   [LEAK]
 36. pg_conn_string_unsupported_key    `password=CANARY-A CANARY-B=x`                              [LEAK]
 37. pg_conn_string_unclosed_quote     `password='CANARY…` never closed
 38. mysql_uri_bad_port                `mysql://u:CANARY@h:CANARY/db`
@@ -68,7 +68,11 @@ Error paths, one parametrized case each (`test_error_path[<id>]`):
 Besides: a successful load of many types (literal, env, dotenv, file, multi-line, quoted
 values; temporary, persistent, dry run) checked across every surface; stale messages after
 variables and value files change; DuckDB's own redaction in `duckdb_secrets()` per sensitive
-field; and a self-test proving the assertion helper fails on a leak.
+field; values holding a double quote and a backslash under `errors_as_json` (session and
+global: an Iceberg client_id an OAuth server quotes back, an aws profile, a lower-cased
+storage); DuckDB's own words left readable when a plain value (`chain: config`) is one of
+them; a proxy URL's password in the `sql` column; and a self-test proving the assertion
+helper fails on a leak.
 """
 from __future__ import annotations
 
@@ -527,11 +531,13 @@ def case_pg_conn_string_space_in_password(s):
 
 
 def case_pg_uri_question_mark_in_password(s):
-    # A '?' inside the password belongs to the password (userinfo runs to the last '@'):
-    # the load succeeds, and no part of the password shows anywhere.
+    # RFC 3986: the authority ends at the first '?', so an unencoded '?' cuts the password
+    # off: an error that says to write %3F and quotes nothing. Written %3F, the load
+    # succeeds and no part of the password shows anywhere.
     conn = f"postgresql://app:{s.c.part(s.c.token())}?{s.c.part(s.c.token())}@db.example.com/app"
-    path = s.write("secrets.yaml", postgres_conn(s, conn))
-    con = s.connect()
+    path, con, _ = run_load_error(s, postgres_conn(s, conn), "%3F")
+    conn = f"postgresql://app:{s.c.part(s.c.token())}%3F{s.c.part(s.c.token())}@db.example.com/app"
+    s.write("secrets.yaml", postgres_conn(s, conn))
     s.rows(con, load(path), s.sensitive())
     s.sweep(con, path)
 
@@ -884,3 +890,121 @@ def test_assertion_helper_catches_every_form():
         with pytest.raises(AssertionError, match="LEAK"):
             assert_no_canary(leaked, c.items, "self-test")
     assert_no_canary(["clean", ("rows", None, 5), "TOKEN '***'"], c.items, "self-test")
+
+
+# --------------------------------------------------------------------------------------
+# Every form DuckDB gives a message (SECURITY.md, "No value in any output")
+
+
+class OAuthEcho:
+    """An OAuth token endpoint that refuses every client and quotes its client_id back, as
+    identity servers do ("unknown client …"): DuckDB then quotes it in its error."""
+
+    def __init__(self):
+        import base64
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                basic = (self.headers.get("Authorization") or "").removeprefix("Basic ")
+                client_id = base64.b64decode(basic).decode("utf-8", "replace").split(":", 1)[0]
+                body = json.dumps({"error": "invalid_client", "error_description": f"unknown client {client_id}"})
+                self.send_response(401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body.encode())))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/oauth/tokens"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def oauth_echo():
+    server = OAuthEcho()
+    yield server
+    server.close()
+
+
+JSON_SCOPES = [pytest.param("SET", id="session"), pytest.param("SET GLOBAL", id="global")]
+
+
+@pytest.mark.parametrize("scope", JSON_SCOPES)
+def test_errors_as_json_scrubbed(scenario, oauth_echo, scope):
+    """With errors_as_json DuckDB escapes '"' and '\\' in the messages yamlsecrets scrubs (the
+    global setting reaches the connection yamlsecrets runs its statements on); values
+    holding them are removed in that form too. Each canary's token is searched
+    case-insensitively, so the value is found in any encoding that keeps it readable."""
+    s = scenario
+    odd = '"q\\z'
+    con = s.connect()
+    con.execute(f"{scope} errors_as_json = true")
+    # a credential the OAuth server quotes back (iceberg's client_id is sensitive)
+    text = (
+        "secrets:\n  cat:\n    type: iceberg\n"
+        f"    client_id: {q(s.c.new(suffix=odd))}\n"
+        f"    client_secret: {q(s.c.new(suffix=odd))}\n"
+        f"    oauth2_server_uri: {q(oauth_echo.url)}\n"
+    )
+    path, _, message = run_load_error(s, text, "unknown client", con=con, name="iceberg.yaml")
+    assert "exception_message" in message, "errors_as_json should be in effect: " + message
+    # a plain value DuckDB quotes when it refuses it (aws profile)
+    text = (
+        "secrets:\n  lake:\n    type: s3\n    provider: credential_chain\n"
+        f"    profile: {q(s.c.new(sensitive=False, suffix=odd))}\n"
+    )
+    run_load_error(s, text, "no profile", con=con, name="profile.yaml")
+    # storage comes back lower-cased
+    s.setenv("YS_SEC_STORAGE", s.c.new(sensitive=False))
+    text = (
+        "secrets:\n  keep:\n    type: http\n    persistent: true\n    scope: https://a.example.com/\n"
+        f"    bearer_token: {q(s.c.new())}\n    storage: ${{YS_SEC_STORAGE}}\n"
+    )
+    run_load_error(s, text, "not found", con=con, name="storage.yaml")
+    s.check_streams()
+
+
+def test_scrubbing_leaves_duckdbs_own_words(scenario):
+    """`chain: config` is a value of the call, but also a word of DuckDB's message: it stays
+    readable ("Configuration Error … in config file"), while the profile is removed."""
+    s = scenario
+    text = (
+        "secrets:\n  lake:\n    type: s3\n    provider: credential_chain\n    chain: config\n"
+        f"    profile: {q(s.c.new(sensitive=False))}\n"
+    )
+    _, _, message = run_load_error(s, text, "no profile")
+    assert "Invalid Configuration Error" in message and " config file " in message, message
+    assert "***" in message, message
+    s.check_streams()
+
+
+def test_proxy_url_password_not_in_the_sql_column(scenario):
+    """http_proxy is not a credential, but a password inside its URL is: the dry-run `sql`
+    column shows `http://user:***@proxy:3128`, and the secret DuckDB stores keeps it (and
+    shows it: DuckDB's duckdb_secrets() does not redact http_proxy)."""
+    s = scenario
+    password = s.c.new(duckdb_shows=True)
+    path = s.write(
+        "secrets.yaml",
+        "secrets:\n  api:\n    type: http\n"
+        f"    bearer_token: {q(s.c.new())}\n"
+        f"    http_proxy: {q('http://proxyuser:' + password + '@proxy.example.com:3128')}\n",
+    )
+    con = s.connect(allow_unredacted_secrets="true")
+    [row] = s.rows(con, load(path, ", dry_run := true"), s.sensitive())
+    assert "HTTP_PROXY 'http://proxyuser:***@proxy.example.com:3128'" in row[8], row[8]
+    s.rows(con, load(path), s.sensitive())
+    [(stored,)] = con.sql("SELECT secret_string FROM duckdb_secrets(redact := false)").fetchall()
+    assert password in stored, "the proxy URL reaches DuckDB whole"
+    s.sweep(con, path)
+    s.check_streams()
