@@ -84,6 +84,12 @@ pub enum Commands {
     /// Off by default: the call did not pass `allow_commands := true`.
     #[default]
     Refuse,
+    /// The file's `options: allow_commands: false` (at this line and column) forbids them,
+    /// whatever the call says.
+    ForbiddenByFile {
+        line: usize,
+        column: usize,
+    },
     Run {
         timeout: std::time::Duration,
     },
@@ -195,6 +201,10 @@ fn evaluate(body: &str, context: &Context, sources: &mut Vec<Source>, depth: usi
         return match context.commands {
             Commands::Refuse => Err(format!(
                 "'${{cmd:{program} …}}' runs a command, which is off by default: pass allow_commands := true to the call"
+            )),
+            Commands::ForbiddenByFile { line, column } => Err(format!(
+                "'${{cmd:{program} …}}' runs a command, which is off by default, and this file forbids it whatever \
+                 the call says (options: allow_commands: false at line {line}, column {column})"
             )),
             Commands::Describe => {
                 sources.push(Source::Command { line: line.trim().to_string() });
