@@ -16,6 +16,7 @@
 //! - A persistent secret in a storage other than `local_file` cannot be copied; those run
 //!   last, and a failure after one of them says so.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::diagnostics::Location;
@@ -52,8 +53,9 @@ pub struct State {
     /// `secret_directory`: where `local_file` keeps `<name>.duckdb_secret`.
     pub secret_directory: String,
     pub existing: Vec<Existing>,
-    /// Storages learnt by probing (name, persistent); see [`storages_to_probe`].
-    pub probed: Vec<(String, bool)>,
+    /// Storages asked about (see [`storages_to_probe`]): name, and `Some(persistent)` for one
+    /// that exists, `None` for one DuckDB does not have.
+    pub probed: Vec<(String, Option<bool>)>,
 }
 
 /// Storages every supported DuckDB has: (name, persistent).
@@ -213,25 +215,44 @@ fn storage_of(secret: &Secret, state: &State) -> String {
     }
 }
 
-/// Whether a storage exists and keeps persistent secrets, from what is known without probing.
-fn known_storage(name: &str, state: &State) -> Option<bool> {
-    BUILT_IN_STORAGES
-        .iter()
-        .map(|(n, p)| (n.to_string(), *p))
-        .chain(state.existing.iter().map(|e| (e.storage.clone(), e.persistent)))
-        .chain(state.probed.iter().cloned())
-        .find(|(n, _)| n == name)
-        .map(|(_, persistent)| persistent)
+/// Storages known without probing, name → persistent: DuckDB's own, those existing secrets
+/// live in, and those probed. Built once per call: a batch may hold many thousand secrets.
+fn known_storages(state: &State) -> HashMap<&str, bool> {
+    let mut known: HashMap<&str, bool> = BUILT_IN_STORAGES.iter().copied().collect();
+    for existing in &state.existing {
+        known.entry(existing.storage.as_str()).or_insert(existing.persistent);
+    }
+    for (name, answer) in &state.probed {
+        if let Some(persistent) = answer {
+            known.insert(name.as_str(), *persistent);
+        }
+    }
+    known
 }
+
+/// The secrets that exist now, as (lower-case name, persistent): DuckDB keeps temporary and
+/// persistent secrets apart, so the same name may be in both.
+pub fn existing_keys(state: &State) -> HashSet<(String, bool)> {
+    state.existing.iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect()
+}
+
+/// At most this many storages are asked about per call: each question is a round trip, and
+/// real files name one or two besides DuckDB's own.
+pub const MAX_PROBED_STORAGES: usize = 8;
 
 /// Storages the batch names that DuckDB must be asked about before anything runs.
 pub fn storages_to_probe(secrets: &[Secret], state: &State) -> Vec<String> {
+    let known = known_storages(state);
     let mut out: Vec<String> = Vec::new();
     for secret in secrets {
         let storage = storage_of(secret, state);
         let connection_local = CONNECTION_LOCAL_STORAGES.contains(&storage.as_str());
-        if !connection_local && known_storage(&storage, state).is_none() && !out.contains(&storage) {
+        let asked = state.probed.iter().any(|(name, _)| *name == storage);
+        if !connection_local && !asked && !known.contains_key(storage.as_str()) && !out.contains(&storage) {
             out.push(storage);
+            if out.len() == MAX_PROBED_STORAGES {
+                break;
+            }
         }
     }
     out
@@ -268,9 +289,9 @@ pub fn probe_outcome(result: Result<(), &str>) -> Option<bool> {
 
 /// The statements of a load. Every problem found before anything runs is returned at once.
 pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, tag: &str) -> Result<Plan, String> {
-    let exists = |s: &Secret| {
-        state.existing.iter().any(|e| e.name.eq_ignore_ascii_case(&s.name) && e.persistent == s.persistent)
-    };
+    let existing = existing_keys(state);
+    let exists = |s: &Secret| existing.contains(&(s.name.to_ascii_lowercase(), s.persistent));
+    let known = known_storages(state);
     if !replace {
         let taken: Vec<String> = secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
         if !taken.is_empty() {
@@ -286,7 +307,7 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
     for (index, secret) in secrets.iter().enumerate() {
         let label = format!("secret '{}' ({file}:{})", secret.name, secret.at.line);
         let storage = storage_of(secret, state);
-        if let Some(problem) = storage_problem(secret, &storage, state) {
+        if let Some(problem) = storage_problem(secret, &storage, &known, state) {
             problems.push(format!("{label}: {problem}"));
             continue;
         }
@@ -319,14 +340,18 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
     Ok(plan)
 }
 
-fn storage_problem(secret: &Secret, storage: &str, state: &State) -> Option<String> {
+fn storage_problem(secret: &Secret, storage: &str, known: &HashMap<&str, bool>, state: &State) -> Option<String> {
     if CONNECTION_LOCAL_STORAGES.contains(&storage) {
         return Some(format!(
             "storage '{storage}' keeps a secret only in the connection that creates it, and yamlsecrets \
              creates secrets on a connection of its own that closes when the call ends; use 'memory'"
         ));
     }
-    match (known_storage(storage, state), secret.persistent) {
+    match (known.get(storage).copied(), secret.persistent) {
+        (None, _) if !state.probed.iter().any(|(name, _)| name == storage) => Some(format!(
+            "storage '{storage}' was not checked: a call may name at most {MAX_PROBED_STORAGES} storages \
+             besides DuckDB's own"
+        )),
         (None, _) => Some(format!(
             "storage '{storage}' does not exist in this database (DuckDB's own are 'memory', for temporary \
              secrets, and 'local_file', for persistent ones)"

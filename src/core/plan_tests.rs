@@ -72,7 +72,10 @@ fn storage_problems_are_all_found_before_anything_runs() {
         secret("d", true, Some("memory"), 4),
         secret("e", false, Some("connection"), 5),
     ];
-    let error = plan_load(&secrets, "f.yaml", true, &state(), "t").unwrap_err();
+    let mut state = state();
+    assert_eq!(storages_to_probe(&secrets, &state), ["no_such_storage"]);
+    state.probed.push(("no_such_storage".into(), None));
+    let error = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap_err();
     assert!(error.contains("secret 'b' (f.yaml:2): storage 'no_such_storage' does not exist"), "{error}");
     assert!(error.contains("secret 'c' (f.yaml:3): storage 'local_file' keeps persistent secrets"), "{error}");
     assert!(error.contains("secret 'd' (f.yaml:4): storage 'memory' keeps temporary secrets"), "{error}");
@@ -105,7 +108,7 @@ fn unknown_storages_are_probed_and_the_answer_is_used() {
     );
     assert_eq!(probe_outcome(Err("Invalid Input Error: Secret storage 'motherduck' not found!")), None);
 
-    state.probed.push(("motherduck".into(), true));
+    state.probed.push(("motherduck".into(), Some(true)));
     assert!(storages_to_probe(&secrets, &state).is_empty());
     let plan = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap();
     assert_eq!(plan.steps[1].undo, Undo::Unrestorable { storage: "motherduck".into() });
@@ -113,6 +116,19 @@ fn unknown_storages_are_probed_and_the_answer_is_used() {
     let mut state = self::state();
     state.existing.push(existing("old", true, "motherduck"));
     assert!(storages_to_probe(&secrets, &state).is_empty());
+}
+
+#[test]
+fn storages_asked_about_are_few_and_absent_ones_are_named() {
+    let secrets: Vec<Secret> = (0..20).map(|i| secret(&format!("s{i}"), true, Some(&format!("st{i}")), i)).collect();
+    let asked = storages_to_probe(&secrets, &state());
+    assert_eq!(asked.len(), MAX_PROBED_STORAGES);
+    let mut state = state();
+    state.probed = asked.iter().map(|name| (name.clone(), None)).collect();
+    assert!(!storages_to_probe(&secrets, &state).contains(&"st0".to_string()), "no storage is asked about twice");
+    let error = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap_err();
+    assert!(error.contains("secret 's0' (f.yaml:0): storage 'st0' does not exist"), "{error}");
+    assert!(error.contains("secret 's19' (f.yaml:19): storage 'st19' was not checked"), "{error}");
 }
 
 #[test]
@@ -126,7 +142,7 @@ fn the_default_persistent_storage_is_the_databases() {
 #[test]
 fn unrestorable_steps_run_last_new_before_replaced() {
     let mut state = state();
-    state.probed.push(("md".into(), true));
+    state.probed.push(("md".into(), Some(true)));
     state.existing.push(existing("old_md", true, "md"));
     let secrets = [
         secret("old_md", true, Some("md"), 1),

@@ -115,9 +115,8 @@ pub fn probe_storages(conn: &CallConnection, secrets: &[Secret], state: &mut Sta
         conn.execute("BEGIN TRANSACTION")?;
         let result = conn.execute(&sql);
         let _ = conn.execute("ROLLBACK");
-        if let Some(persistent) = plan::probe_outcome(result.as_ref().map(|_| ()).map_err(String::as_str)) {
-            state.probed.push((storage, persistent));
-        }
+        let answer = plan::probe_outcome(result.as_ref().map(|_| ()).map_err(String::as_str));
+        state.probed.push((storage, answer));
     }
     Ok(())
 }

@@ -55,17 +55,21 @@ impl VTab for UnloadSecretsYaml {
 fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     let (state, _) = apply::checked_state(conn, false)?;
     let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
+    let mut by_name: std::collections::HashMap<String, Vec<&plan::Existing>> = std::collections::HashMap::new();
+    for found in &state.existing {
+        by_name.entry(found.name.to_ascii_lowercase()).or_default().push(found);
+    }
     let mut targets = Vec::new();
     let mut rows = Vec::new();
     for secret in &declared {
         let source = format!("{}:{}", args.request.file, secret.line);
         // A name may exist both as a temporary and as a persistent secret: drop each.
-        let matches: Vec<_> = state.existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&secret.name)).collect();
+        let matches = by_name.get(&secret.name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
         if matches.is_empty() {
             rows.push(row(&secret.name, &secret.type_name, None, None, "absent", &source));
             continue;
         }
-        for found in matches {
+        for &found in matches {
             targets.push((found.clone(), format!("secret '{}' ({source})", secret.name)));
             let action = if args.dry_run { "dry_run" } else { "dropped" };
             rows.push(row(
