@@ -76,10 +76,8 @@ fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<V
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
-    // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
-    let exists = |secret: &Secret| {
-        state.existing.iter().any(|e| e.name.eq_ignore_ascii_case(&secret.name) && e.persistent == secret.persistent)
-    };
+    let existing = plan::existing_keys(&state);
+    let exists = |secret: &Secret| existing.contains(&(secret.name.to_ascii_lowercase(), secret.persistent));
 
     let mut scrubber = Scrubber::new();
     let mut rows = Vec::new();
