@@ -196,6 +196,8 @@ pub struct Step {
     pub sql: String,
     pub label: String,
     pub undo: Undo,
+    /// A CREATE (its secret exists afterwards) rather than a DROP.
+    pub creates: bool,
 }
 
 /// What the executor runs: `trial` in a transaction that is always rolled back, then `steps`
@@ -320,7 +322,7 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
             }
         };
         if !secret.persistent {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback });
+            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: true });
             continue;
         }
         let mut stand_in = secret.clone();
@@ -328,10 +330,10 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
         stand_in.persistent = false;
         stand_in.storage = None;
         if let Ok(trial) = render::create_secret(&stand_in, false) {
-            plan.trial.push(Step { sql: trial.sql, label: label.clone(), undo: Undo::Rollback });
+            plan.trial.push(Step { sql: trial.sql, label: label.clone(), undo: Undo::Rollback, creates: true });
         }
         let undo = persistent_undo(&storage, &secret.name, state);
-        later.push((exists(secret), Step { sql, label, undo }));
+        later.push((exists(secret), Step { sql, label, undo, creates: true }));
     }
     if !problems.is_empty() {
         return Err(format!("yamlsecrets: {}\nnothing of this call was applied", problems.join("\n")));
@@ -401,9 +403,9 @@ pub fn plan_unload(targets: &[(Existing, String)], state: &State) -> Result<Plan
         let label = format!("to drop {label}");
         if found.persistent {
             let undo = persistent_undo(&found.storage, &found.name, state);
-            later.push((true, Step { sql, label, undo }));
+            later.push((true, Step { sql, label, undo, creates: false }));
         } else {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback });
+            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: false });
         }
     }
     plan.steps.extend(order_persistent(later));

@@ -200,6 +200,9 @@ fn unload_drops_temporary_secrets_first() {
     assert_eq!(plan.steps[0].label, "to drop secret 't' (f.yaml:2)");
     assert_eq!(plan.steps[1].sql, "DROP PERSISTENT SECRET IF EXISTS \"p\" FROM \"local_file\"");
     assert_eq!(plan.steps[1].undo, Undo::RestoreFile("/secrets/p.duckdb_secret".into()));
+    assert!(plan.steps.iter().all(|s| !s.creates));
+    let load = plan_load(&[secret("p", true, None, 1)], "f.yaml", true, &state(), "t").unwrap();
+    assert!(load.steps.iter().chain(&load.trial).all(|s| s.creates));
 }
 
 #[test]

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
+use crate::core::interpolate::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
 use crate::core::secret_value::Scrubber;
 use crate::core::validate::{Environment, Secret};
@@ -66,7 +67,8 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         },
         allow_persistent: truthy(&settings["allow_persistent"]),
         default_storage: setting("default_storage"),
-        secret_directory: setting("secret_directory"),
+        // DuckDB expands a leading `~` in it, as expand_home does.
+        secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
         existing: Vec::new(),
         probed: Vec::new(),
     };
@@ -147,6 +149,14 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
             _ => None,
         };
         let result = conn.execute(&step.sql);
+        // If DuckDB did not keep the file where the plan says (a layout this version does not
+        // share), the copy proves nothing: count the step as one that cannot be put back.
+        let copy = match (&step.undo, copy) {
+            (Undo::RestoreFile(path), Some(copy)) if result.is_ok() && path.exists() != step.creates => {
+                Some(copy.and(Err("DuckDB did not keep it at this path".to_string())))
+            }
+            (_, copy) => copy,
+        };
         touched.push(Touched { step, copy, ran: result.is_ok() });
         if let Err(raw) = result {
             let _ = conn.execute("ROLLBACK");

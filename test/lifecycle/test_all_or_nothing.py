@@ -167,3 +167,27 @@ def test_a_successful_mixed_load_and_unload_leave_files_and_list_in_step(tmp_pat
     assert not [s for s in secrets if s[0].startswith("__yamlsecrets")]
     unload(db, path)
     assert state(db) == ([], {})
+
+
+def test_a_secret_directory_under_home_is_put_back_too(tmp_path, extension_path, monkeypatch):
+    # DuckDB expands a leading ~ in secret_directory; the copies must be taken from there.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    con = ys_testlib.connect(
+        tmp_path / "home.duckdb", config={**CONFIG, "secret_directory": "~/stored"}, load=extension_path
+    )
+    try:
+        db = Db(con, tmp_path / "stored")
+        db.execute("CREATE PERSISTENT SECRET a (TYPE http, BEARER_TOKEN 'old-a')")
+        db.execute("CREATE PERSISTENT SECRET z (TYPE http, BEARER_TOKEN 'old-z')")
+        other = db.cursor()
+        other.execute("BEGIN")
+        other.execute("CREATE OR REPLACE PERSISTENT SECRET z (TYPE http, BEARER_TOKEN 'other-z')")
+        before = state(db)
+        assert "a.duckdb_secret" in before[1]
+        path = write(tmp_path, "s.yaml", {"a": ("new-a", True), "z": ("new-z", True)})
+        with pytest.raises(duckdb.Error, match="nothing of this call was applied"):
+            load(db, path)
+        assert state(db) == before
+        other.execute("ROLLBACK")
+    finally:
+        con.close()
