@@ -1,6 +1,7 @@
 //! Secrets × DuckDB's state → the statements of a call, in the order that keeps it all or
 //! nothing, each with how it is undone; and the policy that refuses a call before it starts.
-//! Pure: the DuckDB layer reads the [`State`] in one query and runs the [`Plan`].
+//! Pure: the DuckDB layer reads the [`State`] (two queries, the policy first) and runs the
+//! [`Plan`].
 //!
 //! Why this order (observed with DuckDB v1.5.5, see SECURITY.md "All or nothing"):
 //! - Temporary secrets live in DuckDB's catalog only, so a transaction's ROLLBACK undoes them.
@@ -66,8 +67,9 @@ pub const LOCAL_FILE: &str = "local_file";
 /// yamlsecrets creates secrets on a connection of its own that closes when the call ends.
 const CONNECTION_LOCAL_STORAGES: &[&str] = &["connection"];
 
-/// Log types that can record a credential while a secret is created: name, the most
-/// verbose level that still leaves them out, what they log, and why that matters.
+/// Log types that can record a credential while a secret is created: name, the level they
+/// log at (they are recorded at that `logging_level` and any more verbose one), what they
+/// log, and why that matters.
 const CAPTURING_LOG_TYPES: &[(&str, Level, &str, &str)] = &[
     ("QueryLog", Level::Info, "queries", "QueryLog would record every CREATE SECRET with its values"),
     (
@@ -125,11 +127,11 @@ pub fn logging_refusal(logging: &Logging) -> Option<String> {
         let mode = logging.mode.trim().to_ascii_uppercase();
         let active: Vec<_> = CAPTURING_LOG_TYPES
             .iter()
-            .filter(|(name, most_verbose, _, _)| match mode.as_str() {
+            .filter(|(name, logs_at, _, _)| match mode.as_str() {
                 // Conservative: a type selected by name counts whatever the level.
                 "ENABLE_SELECTED" => listed(&logging.enabled_types, name),
-                "DISABLE_SELECTED" => now <= *most_verbose && !listed(&logging.disabled_types, name),
-                _ => now <= *most_verbose,
+                "DISABLE_SELECTED" => now <= *logs_at && !listed(&logging.disabled_types, name),
+                _ => now <= *logs_at,
             })
             .collect();
         let names: Vec<&str> = active.iter().map(|(name, _, _, _)| *name).collect();
@@ -153,20 +155,21 @@ pub fn logging_refusal(logging: &Logging) -> Option<String> {
             });
         }
     }
+    // Alternatives for the logger; log_query_path needs its own change on top.
+    let mut fix = fixes.join(", or ");
     if !logging.query_path.is_empty() {
         what.push("queries to a file".into());
         reasons.push("log_query_path would record every CREATE SECRET with its values".into());
-        fixes.push("RESET log_query_path".into());
+        fix = if fix.is_empty() { "RESET log_query_path".into() } else { format!("{fix}; and RESET log_query_path") };
     }
     if what.is_empty() {
         return None;
     }
     Some(format!(
-        "yamlsecrets: DuckDB is logging {}, which would record credentials ({}); turn that off first ({}), \
+        "yamlsecrets: DuckDB is logging {}, which would record credentials ({}); turn that off first ({fix}), \
          or use dry_run := true",
         what.join(" and "),
         reasons.join("; "),
-        fixes.join(", or ")
     ))
 }
 
@@ -289,7 +292,11 @@ pub fn probe_outcome(result: Result<(), &str>) -> Option<bool> {
     }
 }
 
-/// The statements of a load. Every problem found before anything runs is returned at once.
+/// Problems listed in one message; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// The statements of a load. Every problem found before anything runs is returned at once
+/// (the first [`MAX_PROBLEMS_SHOWN`], then how many more).
 pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, tag: &str) -> Result<Plan, String> {
     let existing = existing_keys(state);
     let exists = |s: &Secret| existing.contains(&(s.name.to_ascii_lowercase(), s.persistent));
@@ -336,6 +343,11 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
         later.push((exists(secret), Step { sql, label, undo, creates: true }));
     }
     if !problems.is_empty() {
+        let more = problems.len().saturating_sub(MAX_PROBLEMS_SHOWN);
+        problems.truncate(MAX_PROBLEMS_SHOWN);
+        if more > 0 {
+            problems.push(format!("and {more} more"));
+        }
         return Err(format!("yamlsecrets: {}\nnothing of this call was applied", problems.join("\n")));
     }
     plan.steps.extend(order_persistent(later));

@@ -129,6 +129,10 @@ fn storages_asked_about_are_few_and_absent_ones_are_named() {
     let error = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap_err();
     assert!(error.contains("secret 's0' (f.yaml:0): storage 'st0' does not exist"), "{error}");
     assert!(error.contains("secret 's19' (f.yaml:19): storage 'st19' was not checked"), "{error}");
+    let many: Vec<Secret> = (0..500).map(|i| secret(&format!("m{i}"), false, Some("local_file"), i)).collect();
+    let error = plan_load(&many, "f.yaml", true, &self::state(), "t").unwrap_err();
+    assert_eq!(error.lines().count(), 22, "{error}");
+    assert!(error.contains("\nand 480 more\n"), "{error}");
 }
 
 #[test]
