@@ -13,6 +13,8 @@ pub struct FileOptions {
     pub allow_commands: Option<Node>,
     /// Seconds a `${cmd:}` command may run (default 30).
     pub command_timeout: Option<Node>,
+    /// With `key`: `allow_commands` of the `options` mappings around the selected node.
+    pub outer_allow_commands: Vec<Node>,
     pub env_files: Vec<(String, Location)>,
 }
 
@@ -52,10 +54,13 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     };
     let mut document = Document::default();
     match key.filter(|k| !k.is_empty()) {
-        Some(path) => match select(root, path) {
-            Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
-            Err(message) => problems.push(Diagnostic::error(file, None, message)),
-        },
+        Some(path) => {
+            document.options.outer_allow_commands = outer_allow_commands(&root, path);
+            match select(root, path) {
+                Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
+                Err(message) => problems.push(Diagnostic::error(file, None, message)),
+            }
+        }
         None => {
             if root.is_null() {
                 return document;
@@ -92,6 +97,27 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
         }
     }
     document
+}
+
+/// A file's own policy holds whatever `key` selects: `allow_commands` of the top-level
+/// `options` and of an `options` beside each mapping on the way to the selected node
+/// (`duckdb.options` for `key := 'duckdb.secrets'`). The other options there are not read:
+/// in a larger document they may belong to someone else.
+fn outer_allow_commands(root: &Node, path: &str) -> Vec<Node> {
+    let mut found = Vec::new();
+    let mut node = root;
+    for part in path.split('.') {
+        let Value::Mapping(entries) = &node.value else { break };
+        let child = |name: &str| entries.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v);
+        if let Some(Value::Mapping(options)) = child("options").map(|o| &o.value) {
+            found.extend(options.iter().filter(|(k, _)| k.as_str() == Some("allow_commands")).map(|(_, v)| v.clone()));
+        }
+        match child(part) {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    found
 }
 
 /// Follows a dotted path (`duckdb.secrets`) through mappings, taking the node out.
@@ -342,6 +368,21 @@ mod tests {
         let mut problems = Vec::new();
         read("s.yaml", "duckdb: {}\n", Some("duckdb.secrets"), &mut problems);
         assert!(problems[0].message.contains("'duckdb' has no key 'secrets'"), "{problems:?}");
+    }
+
+    #[test]
+    fn key_keeps_the_files_own_allow_commands() {
+        let text = "options:\n  allow_commands: false\nduckdb:\n  options: {allow_commands: false, other: 1}\n  \
+                    secrets:\n    a: {type: http}\nsecrets:\n  b: {type: http}\n";
+        let doc = read_ok(text, Some("secrets"));
+        assert_eq!(doc.options.outer_allow_commands.len(), 1);
+        assert_eq!(doc.options.outer_allow_commands[0].at, Location { line: 2, column: 19 });
+        let doc = read_ok(text, Some("duckdb.secrets"));
+        let places: Vec<_> = doc.options.outer_allow_commands.iter().map(|n| n.at.line).collect();
+        assert_eq!(places, [2, 4]);
+        // without key, the options are read as usual
+        let doc = read_ok("options:\n  allow_commands: false\nsecrets: {}\n", None);
+        assert!(doc.options.allow_commands.is_some() && doc.options.outer_allow_commands.is_empty());
     }
 
     #[test]

@@ -84,6 +84,12 @@ pub enum Commands {
     /// Off by default: the call did not pass `allow_commands := true`.
     #[default]
     Refuse,
+    /// The file's `options: allow_commands: false` (at this line and column) forbids them,
+    /// whatever the call says.
+    ForbiddenByFile {
+        line: usize,
+        column: usize,
+    },
     Run {
         timeout: std::time::Duration,
     },
@@ -196,6 +202,10 @@ fn evaluate(body: &str, context: &Context, sources: &mut Vec<Source>, depth: usi
             Commands::Refuse => Err(format!(
                 "'${{cmd:{program} …}}' runs a command, which is off by default: pass allow_commands := true to the call"
             )),
+            Commands::ForbiddenByFile { line, column } => Err(format!(
+                "'${{cmd:{program} …}}' runs a command, which is off by default, and this file forbids it whatever \
+                 the call says (options: allow_commands: false at line {line}, column {column})"
+            )),
             Commands::Describe => {
                 sources.push(Source::Command { line: line.trim().to_string() });
                 Ok(String::new())
@@ -304,13 +314,24 @@ fn read_value_file(path: &str, context: &Context, sources: &mut Vec<Source>) -> 
     Ok(value)
 }
 
-/// Reads a whole UTF-8 file no larger than `limit` bytes, with messages fit for users.
+/// Reads a whole UTF-8 file no larger than `limit` bytes, with messages fit for users. Only
+/// regular files are read: a FIFO, socket or device (`/dev/zero`) is refused at once.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| describe_io(&e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. It
+    // changes nothing for the regular files that are read below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| describe_io(&e))?;
     let metadata = file.metadata().map_err(|e| describe_io(&e))?;
     if metadata.is_dir() {
         return Err("is a directory, not a file".into());
+    }
+    if !metadata.is_file() {
+        return Err("is not a regular file (a FIFO, socket or device): only regular files are read".into());
     }
     if metadata.len() > limit {
         return Err(format!("is larger than the limit of {limit} bytes"));

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod document;
 pub mod duckdb_versions;
 pub mod interpolate;
+pub mod plan;
 pub mod provenance;
 pub mod render;
 pub mod secret_value;
@@ -33,5 +34,22 @@ pub fn fuzz_pipeline(data: &[u8]) {
     }
     for secret in &outcome.secrets {
         let _ = render::create_secret(secret, true);
+    }
+    // Planning: order, trial names and undo must hold for whatever secrets come out.
+    let state = plan::State {
+        external_access: true,
+        allow_persistent: true,
+        default_storage: plan::LOCAL_FILE.into(),
+        secret_directory: "/nonexistent-yamlsecrets-fuzz/stored_secrets".into(),
+        ..plan::State::default()
+    };
+    for replace in [true, false] {
+        if let Ok(planned) = plan::plan_load(&outcome.secrets, "fuzz.yaml", replace, &state, "fuzz") {
+            let persistent = outcome.secrets.iter().filter(|s| s.persistent).count();
+            assert_eq!(planned.trial.len(), persistent, "every persistent secret is tried first");
+            let first_persistent =
+                planned.steps.iter().position(|s| s.undo != plan::Undo::Rollback).unwrap_or(planned.steps.len());
+            assert!(planned.steps[first_persistent..].iter().all(|s| s.undo != plan::Undo::Rollback));
+        }
     }
 }

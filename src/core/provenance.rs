@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::interpolate::{self, fingerprint, Source, Variables};
 use super::validate::Secret;
+use super::yaml::MAX_FILE_BYTES;
 
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -72,7 +73,9 @@ impl Status {
 #[derive(Default)]
 pub struct Drift {
     files: HashMap<PathBuf, Option<u64>>,
-    variables: HashMap<Vec<PathBuf>, Variables>,
+    /// The variables of each set of dotenv files, and those of its files that exist but can
+    /// no longer be read.
+    variables: HashMap<Vec<PathBuf>, (Variables, Vec<PathBuf>)>,
     value_files: HashMap<PathBuf, Option<u64>>,
 }
 
@@ -86,24 +89,33 @@ impl Drift {
             return Status::Missing;
         }
         let mut reasons = Vec::new();
+        // The same bounded, regular-file-only reader as a load: a file swapped for a FIFO or a
+        // link to /dev/zero is "can no longer be read", not a hang or gigabytes.
         let now = *self
             .files
             .entry(record.path.clone())
-            .or_insert_with(|| std::fs::read_to_string(&record.path).ok().map(|t| fingerprint(&t)));
+            .or_insert_with(|| interpolate::read_bounded(&record.path, MAX_FILE_BYTES).ok().map(|t| fingerprint(&t)));
         match now {
             Some(now) if now == record.file_fingerprint => {}
             Some(_) => reasons.push(format!("{} changed since the load", record.file)),
             None => reasons.push(format!("{} can no longer be read", record.file)),
         }
-        let variables = self.variables.entry(record.env_files.clone()).or_insert_with(|| {
+        let (variables, unreadable) = self.variables.entry(record.env_files.clone()).or_insert_with(|| {
             let mut variables = Variables::new();
+            let mut unreadable = Vec::new();
             for env_file in &record.env_files {
-                if let Ok(text) = std::fs::read_to_string(env_file) {
-                    let _ = variables.add_dotenv(&text);
+                match interpolate::read_bounded(env_file, interpolate::MAX_VALUE_FILE_BYTES) {
+                    Ok(text) => {
+                        let _ = variables.add_dotenv(&text);
+                    }
+                    Err(_) => unreadable.push(env_file.clone()),
                 }
             }
-            variables
+            (variables, unreadable)
         });
+        for env_file in unreadable.iter() {
+            reasons.push(format!("env_file {} can no longer be read", env_file.display()));
+        }
         for source in &record.sources {
             match source {
                 Source::Env { name, fingerprint: then } => {
@@ -138,5 +150,92 @@ impl Drift {
         } else {
             Status::Stale(reasons)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ys-provenance-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn fifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    fn record(path: PathBuf, text: &str, env_files: Vec<PathBuf>) -> Record {
+        Record {
+            name: "s".into(),
+            type_name: "http".into(),
+            file: "secrets.yaml".into(),
+            path,
+            line: 2,
+            persistent: false,
+            loaded_at: 0,
+            file_fingerprint: fingerprint(text),
+            sources: vec![Source::Env { name: "YS_PROVENANCE_TEST_UNSET".into(), fingerprint: None }],
+            env_files,
+        }
+    }
+
+    #[test]
+    fn special_files_are_refused_at_once_by_the_reader() {
+        let dir = scratch("reader");
+        fifo(&dir.join("fifo"));
+        let started = Instant::now();
+        let err = interpolate::read_bounded(&dir.join("fifo"), 1024).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        let err = interpolate::read_bounded(Path::new("/dev/zero"), 1024).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
+        let err = interpolate::read_bounded(&dir.join("zero"), 1024).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        std::fs::write(dir.join("plain"), "a: b\n").unwrap();
+        assert_eq!(interpolate::read_bounded(&dir.join("plain"), 1024).unwrap(), "a: b\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn drift_checks_read_files_bounded_and_never_block() {
+        let dir = scratch("drift");
+        let text = "secrets: {}\n";
+        let yaml = dir.join("secrets.yaml");
+        let env = dir.join(".env");
+        std::fs::write(&yaml, text).unwrap();
+        std::fs::write(&env, "A=1\n").unwrap();
+        let record = record(yaml.clone(), text, vec![env.clone()]);
+        assert_eq!(Drift::new().status(&record, true), Status::Ok);
+
+        // the secrets file becomes a link to /dev/zero, the dotenv file a FIFO: refused, fast
+        std::fs::remove_file(&yaml).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &yaml).unwrap();
+        std::fs::remove_file(&env).unwrap();
+        fifo(&env);
+        let started = Instant::now();
+        let Status::Stale(reasons) = Drift::new().status(&record, true) else { panic!("expected stale") };
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(reasons.contains(&"secrets.yaml can no longer be read".to_string()), "{reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.starts_with("env_file") && r.ends_with("can no longer be read")),
+            "{reasons:?}"
+        );
+
+        // a secrets file grown past the size limit is not read either
+        std::fs::remove_file(&yaml).unwrap();
+        let big = std::fs::File::create(&yaml).unwrap();
+        big.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let Status::Stale(reasons) = Drift::new().status(&record, true) else { panic!("expected stale") };
+        assert!(reasons.contains(&"secrets.yaml can no longer be read".to_string()), "{reasons:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -167,12 +167,16 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
         value
     });
     let default_persistent = request.persistent.or(file_persistent).unwrap_or(false);
-    let file_forbids_commands = document.options.allow_commands.as_ref().is_some_and(|node| {
+    // The file's own policy holds even when `key` selects a subtree (see document::read).
+    let mut file_forbids_commands = None;
+    for node in document.options.allow_commands.iter().chain(&document.options.outer_allow_commands) {
         let mut scratch = Vec::new();
         let value = boolean_of(file, node, "allow_commands", &variables, &base_dir, &mut scratch);
         problems.extend(scratch);
-        value == Some(false)
-    });
+        if value == Some(false) && file_forbids_commands.is_none() {
+            file_forbids_commands = Some(node.at);
+        }
+    }
     let timeout = document.options.command_timeout.as_ref().and_then(|node| {
         let seconds = node.as_str().and_then(|t| t.trim().parse::<f64>().ok()).filter(|s| *s > 0.0 && *s <= 3600.0);
         if seconds.is_none() {
@@ -183,10 +187,11 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
         }
         seconds.map(std::time::Duration::from_secs_f64)
     });
-    let commands = match (request.allow_commands && !file_forbids_commands, request.lint) {
-        (false, _) => Commands::Refuse,
-        (true, false) => Commands::Run { timeout: timeout.unwrap_or(super::commands::DEFAULT_TIMEOUT) },
-        (true, true) => Commands::Describe,
+    let commands = match (file_forbids_commands, request.allow_commands, request.lint) {
+        (Some(at), _, _) => Commands::ForbiddenByFile { line: at.line, column: at.column },
+        (None, false, _) => Commands::Refuse,
+        (None, true, false) => Commands::Run { timeout: timeout.unwrap_or(super::commands::DEFAULT_TIMEOUT) },
+        (None, true, true) => Commands::Describe,
     };
 
     if let Some(names) = &request.names {
@@ -990,6 +995,37 @@ mod tests {
         let request = Request { file: "s.yaml".into(), persistent: Some(false), ..Request::default() };
         let outcome = validate(&request, Path::new("s.yaml"), text, &Environment::everything());
         assert!(!outcome.secrets[0].persistent);
+    }
+
+    #[test]
+    fn a_files_allow_commands_false_holds_with_key_and_names_the_file() {
+        let text =
+            "options:\n  allow_commands: false\nsecrets:\n  a:\n    type: http\n    bearer_token: ${cmd:printf x}\n";
+        for key in [None, Some("secrets".to_string())] {
+            for lint in [false, true] {
+                let request = Request {
+                    file: "s.yaml".into(),
+                    key: key.clone(),
+                    allow_commands: true,
+                    lint,
+                    ..Request::default()
+                };
+                let outcome = validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything());
+                let found = errors(&outcome);
+                assert_eq!(found.len(), 1, "{key:?} {lint}: {found:?}");
+                assert!(
+                    found[0].contains("this file forbids it whatever the call says")
+                        && found[0].contains("allow_commands: false at line 2, column 19"),
+                    "{found:?}"
+                );
+                assert!(outcome.secrets.iter().all(|s| s.sources.is_empty()), "no command was recorded or run");
+            }
+        }
+        // the call's refusal names the call
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let text = "secrets:\n  a:\n    type: http\n    bearer_token: ${cmd:printf x}\n";
+        let found = errors(&validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything()));
+        assert!(found[0].contains("pass allow_commands := true to the call"), "{found:?}");
     }
 
     #[test]

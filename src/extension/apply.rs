@@ -1,25 +1,20 @@
-//! Everything yamlsecrets does to DuckDB's secrets, on the per-call connection: reading
-//! what the database offers, and creating or dropping a batch all or nothing.
+//! Everything yamlsecrets does to DuckDB's secrets, on the per-call connection: reading the
+//! database's state and policy in one query, and running a [`Plan`] (planned in
+//! `core::plan`, which explains the order) all or nothing.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value as Json;
+use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
+use crate::core::interpolate::expand_home;
+use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
 use crate::core::secret_value::Scrubber;
-use crate::core::validate::Environment;
+use crate::core::validate::{Environment, Secret};
 
-/// A secret as DuckDB reports it in `duckdb_secrets()`.
-#[derive(Debug, Clone)]
-pub struct ExistingSecret {
-    pub name: String,
-    pub persistent: bool,
-    pub storage: String,
-}
-
-/// One query's worth of state, read as a JSON document so a single round trip carries it.
-fn json_query(conn: &CallConnection, fields: &str) -> Result<Json, String> {
-    let text = conn.query_text(&format!("SELECT to_json({{{fields}}})::VARCHAR"))?.unwrap_or_default();
-    serde_json::from_str(&text).map_err(|_| "yamlsecrets: could not read DuckDB's state".to_string())
-}
+const WITHHELD: &str = "DuckDB's message was withheld because it quoted a secret value";
 
 fn text(value: &Json) -> String {
     match value {
@@ -33,11 +28,20 @@ fn texts(value: &Json) -> Vec<String> {
     value.as_array().map(|items| items.iter().map(text).collect()).unwrap_or_default()
 }
 
-/// Fails unless the database allows reading files; for a load, also unless its queries are
-/// kept out of DuckDB's logs. DuckDB logs the statements yamlsecrets runs like any other:
-/// with query logging on, each CREATE SECRET would land in the log with its values.
-pub fn check_policy(conn: &CallConnection, creates_secrets: bool) -> Result<(), String> {
-    let state = json_query(
+fn truthy(value: &Json) -> bool {
+    value.as_bool().unwrap_or_else(|| matches!(text(value).to_ascii_lowercase().as_str(), "1" | "true"))
+}
+
+fn json_query(conn: &CallConnection, fields: &str) -> Result<Json, String> {
+    let raw = conn.query_text(&format!("SELECT to_json({{{fields}}})::VARCHAR"))?.unwrap_or_default();
+    serde_json::from_str(&raw).map_err(|_| "yamlsecrets: could not read DuckDB's state".to_string())
+}
+
+/// Reads the database's policy settings (one round trip) and refuses the call they forbid;
+/// then its secret types, loaded extensions and secrets (another). The policy comes first:
+/// without external access even listing extensions touches the disk and fails.
+pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(State, Environment), String> {
+    let settings = json_query(
         conn,
         "external_access: current_setting('enable_external_access')::VARCHAR,
          enable_logging: current_setting('enable_logging')::VARCHAR,
@@ -45,172 +49,240 @@ pub fn check_policy(conn: &CallConnection, creates_secrets: bool) -> Result<(), 
          logging_mode: current_setting('logging_mode')::VARCHAR,
          enabled_log_types: current_setting('enabled_log_types')::VARCHAR,
          disabled_log_types: current_setting('disabled_log_types')::VARCHAR,
-         log_query_path: current_setting('log_query_path')::VARCHAR",
+         log_query_path: current_setting('log_query_path')::VARCHAR,
+         allow_persistent: current_setting('allow_persistent_secrets')::VARCHAR,
+         default_storage: current_setting('default_secret_storage')::VARCHAR,
+         secret_directory: current_setting('secret_directory')::VARCHAR",
     )?;
-    let setting = |name: &str| text(&state[name]);
-    if setting("external_access") == "false" {
-        return Err("yamlsecrets: enable_external_access is false, so no file is read and no secret is created".into());
-    }
-    if !creates_secrets {
-        return Ok(());
-    }
-    let has = |list: &str, item: &str| list.split(',').any(|t| t.trim().eq_ignore_ascii_case(item));
-    let logging = matches!(setting("enable_logging").to_ascii_lowercase().as_str(), "1" | "true");
-    // QueryLog entries are written at INFO level.
-    let level_logs_queries =
-        matches!(setting("logging_level").to_ascii_uppercase().as_str(), "TRACE" | "DEBUG" | "INFO");
-    let logs_queries = logging
-        && match setting("logging_mode").to_ascii_uppercase().as_str() {
-            "ENABLE_SELECTED" => has(&setting("enabled_log_types"), "QueryLog"),
-            "DISABLE_SELECTED" => level_logs_queries && !has(&setting("disabled_log_types"), "QueryLog"),
-            _ => level_logs_queries,
-        };
-    if logs_queries || !setting("log_query_path").is_empty() {
-        return Err("yamlsecrets: DuckDB is logging queries (QueryLog, or log_query_path), and would write every \
-                    CREATE SECRET with its values to the log; turn that off first (CALL disable_logging(); \
-                    RESET log_query_path), or use dry_run := true"
-            .into());
-    }
-    Ok(())
-}
+    let setting = |name: &str| text(&settings[name]);
+    let mut state = State {
+        external_access: truthy(&settings["external_access"]),
+        logging: Logging {
+            enabled: truthy(&settings["enable_logging"]),
+            level: setting("logging_level"),
+            mode: setting("logging_mode"),
+            enabled_types: setting("enabled_log_types"),
+            disabled_types: setting("disabled_log_types"),
+            query_path: setting("log_query_path"),
+        },
+        allow_persistent: truthy(&settings["allow_persistent"]),
+        default_storage: setting("default_storage"),
+        // DuckDB expands a leading `~` in it, as expand_home does.
+        secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
+        existing: Vec::new(),
+        probed: Vec::new(),
+    };
+    plan::check_policy(&state, creates_secrets)?;
 
-/// The secret types and loaded extensions of this database, and its secrets.
-pub fn environment_and_secrets(conn: &CallConnection) -> Result<(Environment, Vec<ExistingSecret>), String> {
-    let state = json_query(
+    let catalog = json_query(
         conn,
         "secret_types: (SELECT coalesce(list(type), []) FROM duckdb_secret_types()),
          extensions: (SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded),
          secrets: (SELECT coalesce(list({name: name, persistent: persistent, storage: storage}), [])
                    FROM duckdb_secrets())",
     )?;
-    let environment = Environment {
-        secret_types: texts(&state["secret_types"]),
-        loaded_extensions: texts(&state["extensions"]),
-        everything_loaded: false,
-        duckdb_version: super::running_duckdb(),
-    };
-    Ok((environment, secrets_of(&state["secrets"])))
-}
-
-pub fn existing_secrets(conn: &CallConnection) -> Result<Vec<ExistingSecret>, String> {
-    let state = json_query(
-        conn,
-        "secrets: (SELECT coalesce(list({name: name, persistent: persistent, storage: storage}), [])
-                   FROM duckdb_secrets())",
-    )?;
-    Ok(secrets_of(&state["secrets"]))
-}
-
-fn secrets_of(list: &Json) -> Vec<ExistingSecret> {
-    list.as_array()
+    state.existing = catalog["secrets"]
+        .as_array()
         .map(|items| {
             items
                 .iter()
-                .map(|s| ExistingSecret {
+                .map(|s| Existing {
                     name: text(&s["name"]),
                     persistent: s["persistent"].as_bool().unwrap_or(false),
                     storage: text(&s["storage"]),
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let environment = Environment {
+        secret_types: texts(&catalog["secret_types"]),
+        loaded_extensions: texts(&catalog["extensions"]),
+        everything_loaded: false,
+        duckdb_version: super::running_duckdb(),
+    };
+    Ok((state, environment))
 }
 
-/// One statement of a batch, and what to call it in an error.
-pub struct Step {
-    pub sql: String,
-    /// `secret 'x' (secrets.yaml:12)`.
-    pub label: String,
-    /// Persistent CREATEs write a file at once: a ROLLBACK does not remove it.
-    pub persistent: bool,
-    /// Undoes this step when the batch fails after it ran (drop of a new persistent secret).
-    pub undo: Option<String>,
+/// A tag unique to this call in this process, for the names of throwaway secrets: two calls
+/// at once must not meet on the same name (temporary secrets live in this process only).
+pub fn call_tag() -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    format!("{}_{}", std::process::id(), CALLS.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Runs every step: all of them take effect, or none does.
-///
-/// Temporary secrets are transactional, so they are created in one transaction. Persistent
-/// ones are files written at once, which a ROLLBACK leaves behind (and out of step with the
-/// in-memory list). So when the batch holds any:
-/// 1. every secret is first tried as a temporary secret under a throwaway name, in a
-///    transaction that is always rolled back — values, casts and OAuth round trips fail here,
-///    before anything changed;
-/// 2. the persistent secrets are created one by one; if one fails, those this call created
-///    are dropped again;
-/// 3. the temporary ones are created in one transaction; if that fails, it is rolled back and
-///    the persistent ones created in step 2 are dropped.
-///
-/// What this cannot undo: a persistent secret *replaced* in step 2 when a later step fails
-/// for a reason the trial could not foresee (a full disk, a missing storage).
-pub fn run_all_or_nothing(
-    conn: &CallConnection,
-    steps: &[Step],
-    trial: &[Step],
-    scrubber: &Scrubber,
-) -> Result<(), String> {
-    let refused = |step: &Step, raw: String| {
-        let message = scrubber.scrub(&raw, "DuckDB's message was withheld because it quoted a secret value");
-        format!("yamlsecrets: DuckDB refused {}; nothing of this call was applied: {message}", step.label)
-    };
-    let undo = |done: &[&Step], message: String| -> String {
-        let failed = done.iter().filter_map(|s| s.undo.as_deref()).filter(|sql| conn.execute(sql).is_err()).count();
-        if failed == 0 {
-            message
-        } else {
-            format!("{message}\nyamlsecrets could not drop {failed} persistent secret(s) it had created; check duckdb_secrets()")
-        }
-    };
-
-    in_transaction(conn, &trial.iter().collect::<Vec<_>>(), false, &refused)?;
-    let mut done: Vec<&Step> = Vec::new();
-    for step in steps.iter().filter(|s| s.persistent) {
-        if let Err(e) = conn.execute(&step.sql) {
-            return Err(undo(&done, refused(step, e)));
-        }
-        done.push(step);
+/// Asks DuckDB about each storage the batch names that is not known yet, each in a
+/// transaction that is rolled back, and records the answers in `state`.
+pub fn probe_storages(conn: &CallConnection, secrets: &[Secret], state: &mut State, tag: &str) -> Result<(), String> {
+    for (index, storage) in plan::storages_to_probe(secrets, state).into_iter().enumerate() {
+        let sql = plan::probe_sql(&storage, tag, index)?;
+        conn.execute("BEGIN TRANSACTION")?;
+        let result = conn.execute(&sql);
+        let _ = conn.execute("ROLLBACK");
+        let answer = plan::probe_outcome(result.as_ref().map(|_| ()).map_err(String::as_str));
+        state.probed.push((storage, answer));
     }
-    let temporary: Vec<&Step> = steps.iter().filter(|s| !s.persistent).collect();
-    in_transaction(conn, &temporary, true, &refused).map_err(|message| undo(&done, message))
+    Ok(())
+}
+
+/// Runs a plan: the trial in a transaction that is always rolled back; then every step in one
+/// transaction, temporary ones first (a chunk at a time), persistent ones one by one, each
+/// `local_file` secret file copied just before its statement. On any failure: ROLLBACK, put
+/// the copies back, and say what (if anything) could not be put back.
+pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Result<(), String> {
+    let refused = |label: &str, raw: &str, leftovers: &[Leftover]| {
+        plan::failure_message(label, &scrubber.scrub(raw, WITHHELD), leftovers)
+    };
+    if !plan.trial.is_empty() {
+        run_steps(conn, &plan.trial, false).map_err(|(label, raw)| refused(&label, &raw, &[]))?;
+    }
+    if plan.steps.is_empty() {
+        return Ok(());
+    }
+    let first_persistent = plan.steps.iter().position(|s| s.undo != Undo::Rollback).unwrap_or(plan.steps.len());
+    let (transactional, persistent) = plan.steps.split_at(first_persistent);
+    // Leaves the transaction open on success.
+    run_steps(conn, transactional, true).map_err(|(label, raw)| refused(&label, &raw, &[]))?;
+
+    let mut touched: Vec<Touched> = Vec::new();
+    for step in persistent {
+        let copy = match &step.undo {
+            Undo::RestoreFile(path) => Some(copy_of(path)),
+            _ => None,
+        };
+        let result = conn.execute(&step.sql);
+        // If DuckDB did not keep the file where the plan says (a layout this version does not
+        // share), the copy proves nothing: count the step as one that cannot be put back.
+        let copy = match (&step.undo, copy) {
+            (Undo::RestoreFile(path), Some(copy)) if result.is_ok() && path.exists() != step.creates => {
+                Some(copy.and(Err("DuckDB did not keep it at this path".to_string())))
+            }
+            (_, copy) => copy,
+        };
+        touched.push(Touched { step, copy, ran: result.is_ok() });
+        if let Err(raw) = result {
+            let _ = conn.execute("ROLLBACK");
+            return Err(refused(&step.label, &raw, &put_back(&touched)));
+        }
+    }
+    if let Err(raw) = conn.execute("COMMIT") {
+        let _ = conn.execute("ROLLBACK");
+        return Err(refused("this call's COMMIT", &raw, &put_back(&touched)));
+    }
+    Ok(())
 }
 
 /// Statements sent to DuckDB per round trip: parsing a chunk at once saves DuckDB a parse
 /// and a result per statement, and chunks keep the parsed statements held at once small.
 const CHUNK: usize = 256;
 
-/// Runs the statements in one transaction, kept or always rolled back. Statements go to
-/// DuckDB a chunk at a time; only when one fails are they replayed one by one (and rolled
-/// back) to name the secret DuckDB refused.
-fn in_transaction(
-    conn: &CallConnection,
-    batch: &[&Step],
-    keep: bool,
-    refused: &dyn Fn(&Step, String) -> String,
-) -> Result<(), String> {
-    if batch.is_empty() {
+/// Runs the steps in a new transaction, a chunk at a time; it is left open (`keep_open`) or
+/// rolled back. When a chunk fails, everything is rolled back and the steps run again one by
+/// one in a fresh transaction: that run names the step DuckDB refuses, and stands as the
+/// real one if nothing is refused this time (a conflict that has since gone away). The error
+/// is `(label, DuckDB's message)`, and the transaction is then closed.
+fn run_steps(conn: &CallConnection, steps: &[Step], keep_open: bool) -> Result<(), (String, String)> {
+    let whole = |raw: String| ("this call's statements".to_string(), raw);
+    let end = |ok: Result<(), (String, String)>| -> Result<(), (String, String)> {
+        if ok.is_err() || !keep_open {
+            let _ = conn.execute("ROLLBACK");
+        }
+        ok
+    };
+    conn.execute("BEGIN TRANSACTION").map_err(whole)?;
+    let chunked = steps.chunks(CHUNK).try_for_each(|chunk| {
+        let text: String = chunk.iter().map(|step| format!("{};\n", step.sql)).collect();
+        conn.execute(&text)
+    });
+    let Err(batch_error) = chunked else { return end(Ok(())) };
+    let _ = conn.execute("ROLLBACK");
+    conn.execute("BEGIN TRANSACTION").map_err(whole)?;
+    for step in steps {
+        if let Err(raw) = conn.execute(&step.sql) {
+            return end(Err((step.label.clone(), raw)));
+        }
+    }
+    if keep_open {
         return Ok(());
     }
-    let run_chunks = || -> Result<(), String> {
-        conn.execute("BEGIN TRANSACTION")?;
-        for chunk in batch.chunks(CHUNK) {
-            let mut text = String::new();
-            for step in chunk {
-                text.push_str(&step.sql);
-                text.push_str(";\n");
-            }
-            conn.execute(&text)?;
-        }
-        conn.execute(if keep { "COMMIT" } else { "ROLLBACK" })
+    // The trial failed as a whole yet no single statement did: say so rather than pass it.
+    end(Err(whole(batch_error)))
+}
+
+/// A persistent step that was run (or tried), and the copy of its file from just before.
+struct Touched<'a> {
+    step: &'a Step,
+    copy: Option<Result<Option<Zeroizing<Vec<u8>>>, String>>,
+    ran: bool,
+}
+
+/// Secret files DuckDB writes are small; anything larger is not one of them.
+const MAX_SECRET_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The bytes of a secret file (`None`: there is no such file). Never follows a symlink.
+fn copy_of(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("could not be copied before: {e}")),
     };
-    let Err(batch_error) = run_chunks() else { return Ok(()) };
-    let _ = conn.execute("ROLLBACK");
-    conn.execute("BEGIN TRANSACTION")?;
-    for step in batch {
-        if let Err(e) = conn.execute(&step.sql) {
-            let _ = conn.execute("ROLLBACK");
-            return Err(refused(step, e));
+    if !metadata.is_file() || metadata.len() > MAX_SECRET_FILE_BYTES {
+        return Err("could not be copied before: not a regular secret file".into());
+    }
+    std::fs::read(path).map(|bytes| Some(Zeroizing::new(bytes))).map_err(|e| format!("could not be copied before: {e}"))
+}
+
+/// Puts every touched file back as it was (in reverse order), after the ROLLBACK has put
+/// DuckDB's list back; returns what could not be.
+fn put_back(touched: &[Touched]) -> Vec<Leftover> {
+    let mut leftovers = Vec::new();
+    for t in touched.iter().rev() {
+        match (&t.step.undo, &t.copy) {
+            (Undo::RestoreFile(path), Some(copy)) => {
+                let restored =
+                    copy.as_ref().map_err(Clone::clone).and_then(|before| restore_file(path, before.as_ref()));
+                if let Err(why) = restored {
+                    leftovers.push(Leftover::File { label: t.step.label.clone(), path: path.clone(), why });
+                }
+            }
+            (Undo::Unrestorable { storage }, _) if t.ran => {
+                leftovers.push(Leftover::Storage { label: t.step.label.clone(), storage: storage.clone() })
+            }
+            _ => {}
         }
     }
-    let _ = conn.execute("ROLLBACK");
-    let whole = Step { sql: String::new(), label: "this call's statements".into(), persistent: false, undo: None };
-    Err(refused(&whole, batch_error))
+    leftovers.reverse();
+    leftovers
+}
+
+/// Writes `before` back to `path` (or removes the file when there was none), mode 0600 as
+/// DuckDB requires, through a temporary file and a rename so that no half-written file
+/// is ever in place.
+fn restore_file(path: &Path, before: Option<&Zeroizing<Vec<u8>>>) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(bytes) = before else {
+        return match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("could not be removed: {e}")),
+            _ => Ok(()),
+        };
+    };
+    if copy_of(path).ok().flatten().is_some_and(|now| now.as_slice() == bytes.as_slice()) {
+        return Ok(());
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".yamlsecrets-restore");
+    let temporary = std::path::PathBuf::from(temporary);
+    // A stale one from an interrupted restore could carry another mode.
+    let _ = std::fs::remove_file(&temporary);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("could not be written back: {e}")
+    })
 }

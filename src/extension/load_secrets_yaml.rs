@@ -6,7 +6,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use super::apply::{self, Step};
+use super::apply;
 use super::args::{self, Bound, CallArgs};
 use super::connection::CallConnection;
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
@@ -15,6 +15,7 @@ use super::Shared;
 use crate::core::catalog;
 use crate::core::diagnostics::error_report;
 use crate::core::interpolate::expand_home;
+use crate::core::plan;
 use crate::core::provenance::Record;
 use crate::core::render;
 use crate::core::secret_value::Scrubber;
@@ -70,55 +71,26 @@ impl VTab for LoadSecretsYaml {
 
 fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     super::test_hook_panic("call");
-    apply::check_policy(conn, !args.dry_run)?;
-    let (environment, existing) = apply::environment_and_secrets(conn)?;
+    let (mut state, environment) = apply::checked_state(conn, !args.dry_run)?;
     let outcome = validate::validate_file(&args.request, &environment);
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
-    // DuckDB keeps temporary and persistent secrets apart: the same name may live in both.
-    let existing: std::collections::HashSet<(String, bool)> =
-        existing.into_iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
-    let exists = |secret: &Secret| existing.contains(&(secret.name.clone(), secret.persistent));
-
-    if !args.replace {
-        let taken: Vec<String> =
-            outcome.secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
-        if !taken.is_empty() {
-            return Err(format!(
-                "yamlsecrets: replace := false, and these secrets already exist: {}; no secret was created",
-                taken.join(", ")
-            ));
-        }
-    }
+    let existing = plan::existing_keys(&state);
+    let exists = |secret: &Secret| existing.contains(&(secret.name.to_ascii_lowercase(), secret.persistent));
 
     let mut scrubber = Scrubber::new();
-    let mut steps = Vec::new();
-    let mut trial = Vec::new();
     let mut rows = Vec::new();
-    let any_persistent = outcome.secrets.iter().any(|s| s.persistent);
-    for (index, secret) in outcome.secrets.iter().enumerate() {
+    for secret in &outcome.secrets {
         for value in secret.values_to_scrub() {
             scrubber.add(&value);
         }
         let source = format!("{}:{}", args.request.file, secret.at.line);
-        let nul =
-            |_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte, which DuckDB cannot store", secret.name);
-        let rendered = render::create_secret(secret, args.replace).map_err(nul)?;
-        let label = format!("secret '{}' ({source})", secret.name);
-        if any_persistent {
-            let mut stand_in = secret.clone();
-            stand_in.name = format!("__yamlsecrets_trial_{index}");
-            stand_in.persistent = false;
-            stand_in.storage = None;
-            let sql = render::create_secret(&stand_in, true).map_err(nul)?.sql;
-            trial.push(Step { sql, label: label.clone(), persistent: false, undo: None });
-        }
-        let undo = (secret.persistent && !exists(secret))
-            .then(|| render::drop_secret(&secret.name, true, secret.storage.as_deref()).map_err(nul))
-            .transpose()?;
-        steps.push(Step { sql: rendered.sql, label, persistent: secret.persistent, undo });
-
+        let redacted = render::create_secret(secret, args.replace)
+            .map_err(|_| {
+                format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte, which DuckDB cannot store", secret.name)
+            })?
+            .redacted;
         let provider = secret
             .provider
             .clone()
@@ -143,30 +115,34 @@ fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<V
             Cell::text(storage),
             Cell::text(action),
             Cell::text(source),
-            Cell::text(rendered.redacted),
+            Cell::text(redacted),
         ]);
     }
-    if !args.dry_run {
-        apply::run_all_or_nothing(conn, &steps, &trial, &scrubber)?;
-        let path =
-            std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
-        let loaded_at = now_micros();
-        shared.loaded.remember(
-            outcome
-                .secrets
-                .iter()
-                .map(|s| {
-                    Record::new(
-                        s,
-                        &args.request.file,
-                        path.clone(),
-                        outcome.file_fingerprint,
-                        outcome.env_files.clone(),
-                        loaded_at,
-                    )
-                })
-                .collect(),
-        );
+    let tag = apply::call_tag();
+    apply::probe_storages(conn, &outcome.secrets, &mut state, &tag)?;
+    let plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
+    if args.dry_run {
+        return Ok(rows);
     }
+    apply::run_plan(conn, &plan, &scrubber)?;
+    let path =
+        std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
+    let loaded_at = now_micros();
+    shared.loaded.remember(
+        outcome
+            .secrets
+            .iter()
+            .map(|s| {
+                Record::new(
+                    s,
+                    &args.request.file,
+                    path.clone(),
+                    outcome.file_fingerprint,
+                    outcome.env_files.clone(),
+                    loaded_at,
+                )
+            })
+            .collect(),
+    );
     Ok(rows)
 }

@@ -48,8 +48,7 @@ impl VTab for SecretsCheckTable {
 }
 
 fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
-    apply::check_policy(conn, false)?;
-    let (environment, _) = apply::environment_and_secrets(conn)?;
+    let (_, environment) = apply::checked_state(conn, false)?;
     let outcome = validate::validate_file(&args.request, &environment);
     Ok(outcome
         .diagnostics
@@ -75,8 +74,10 @@ fn drift_report(
     output: &mut dyn WritableVector,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let report = shared.database.with_connection(|conn| {
+        // Drift checks read files as a load does: not at all without external access.
+        let (state, _) = apply::checked_state(conn, false)?;
         let existing: std::collections::HashSet<String> =
-            apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
+            state.existing.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
         let mut drift = Drift::new();
         let mut problems = Vec::new();
         for record in shared.loaded.snapshot() {

@@ -5,13 +5,13 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use super::apply::{self, Step};
+use super::apply;
 use super::args::{self, Bound, CallArgs};
 use super::connection::CallConnection;
 use super::output::{boolean, varchar, Cell, Pending};
 use super::Shared;
 use crate::core::diagnostics::error_report;
-use crate::core::render;
+use crate::core::plan;
 use crate::core::secret_value::Scrubber;
 use crate::core::validate;
 
@@ -53,26 +53,24 @@ impl VTab for UnloadSecretsYaml {
 }
 
 fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
-    apply::check_policy(conn, false)?;
+    let (state, _) = apply::checked_state(conn, false)?;
     let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
-    let existing = apply::existing_secrets(conn)?;
-    let mut steps = Vec::new();
+    let mut by_name: std::collections::HashMap<String, Vec<&plan::Existing>> = std::collections::HashMap::new();
+    for found in &state.existing {
+        by_name.entry(found.name.to_ascii_lowercase()).or_default().push(found);
+    }
+    let mut targets = Vec::new();
     let mut rows = Vec::new();
     for secret in &declared {
         let source = format!("{}:{}", args.request.file, secret.line);
         // A name may exist both as a temporary and as a persistent secret: drop each.
-        let matches: Vec<_> = existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&secret.name)).collect();
+        let matches = by_name.get(&secret.name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
         if matches.is_empty() {
             rows.push(row(&secret.name, &secret.type_name, None, None, "absent", &source));
             continue;
         }
-        for found in matches {
-            // DuckDB takes a storage only for persistent drops.
-            let storage = found.persistent.then_some(found.storage.as_str());
-            let sql = render::drop_secret(&found.name, found.persistent, storage)
-                .map_err(|_| format!("yamlsecrets: secret '{}' ({source}) holds a NUL byte", secret.name))?;
-            let label = format!("to drop secret '{}' ({source})", secret.name);
-            steps.push(Step { sql, label, persistent: found.persistent, undo: None });
+        for &found in matches {
+            targets.push((found.clone(), format!("secret '{}' ({source})", secret.name)));
             let action = if args.dry_run { "dry_run" } else { "dropped" };
             rows.push(row(
                 &secret.name,
@@ -84,8 +82,9 @@ fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec
             ));
         }
     }
+    let plan = plan::plan_unload(&targets, &state)?;
     if !args.dry_run {
-        apply::run_all_or_nothing(conn, &steps, &[], &Scrubber::new())?;
+        apply::run_plan(conn, &plan, &Scrubber::new())?;
         let unloaded: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();
         shared.loaded.forget(&unloaded);
     }

@@ -35,8 +35,10 @@ impl VTab for YamlSecrets {
         let shared = info.get_bind_data();
         info.get_init_data().emit(output, || {
             shared.database.with_connection(|conn| {
+                // Drift checks read files as a load does: not at all without external access.
+                let (state, _) = apply::checked_state(conn, false)?;
                 let existing: std::collections::HashSet<String> =
-                    apply::existing_secrets(conn)?.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
+                    state.existing.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
                 let mut drift = Drift::new();
                 Ok(shared
                     .loaded

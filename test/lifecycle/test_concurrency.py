@@ -68,3 +68,51 @@ def test_eight_threads_load_and_unload(tmp_path, monkeypatch):
     assert set(tracked) == names, (tracked, names)
     assert set(tracked.values()) == {"ok"}
     db.close()
+
+
+def test_four_threads_loading_distinct_persistent_secrets_never_collide(tmp_path, monkeypatch):
+    """Each call's throwaway trial secrets have names of their own: four threads loading four
+    files of distinct persistent secrets (100 calls) all succeed. Before, about one call in
+    ten failed with a write-write conflict on `__yamlsecrets_trial_0`, blaming an innocent
+    secret of its own file."""
+    monkeypatch.setenv("YS_CONC_TOKEN", "concurrency-token")
+    threads, rounds = 4, 25
+    files = []
+    for t in range(threads):
+        path = tmp_path / f"p{t}.yaml"
+        body = "".join(
+            f"  p{t}_{n}:\n    type: http\n    bearer_token: ${{YS_CONC_TOKEN}}\n"
+            f"    persistent: true\n    scope: https://p{t}-{n}.example.com/\n"
+            for n in range(3)
+        )
+        path.write_text("secrets:\n" + body)
+        files.append(path)
+    db = ys_testlib.connect(
+        tmp_path / "p.duckdb", config={"secret_directory": str(tmp_path / "stored")}, load=extension()
+    )
+    failures = []
+    start = threading.Barrier(threads, timeout=30)
+
+    def worker(t):
+        con = db.cursor()
+        try:
+            start.wait()
+            for _ in range(rounds):
+                try:
+                    con.execute(f"FROM load_secrets_yaml('{files[t]}')").fetchall()
+                except Exception as e:
+                    failures.append(str(e))
+        finally:
+            con.close()
+
+    workers = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
+    for th in workers:
+        th.start()
+    for th in workers:
+        th.join(timeout=120)
+    assert not any(th.is_alive() for th in workers), "deadlock: a thread did not finish in 120 s"
+    assert not failures, f"{len(failures)} of {threads * rounds} calls failed, first: {failures[0]}"
+    names = {r[0] for r in db.execute("SELECT name FROM duckdb_secrets() WHERE persistent").fetchall()}
+    assert names == {f"p{t}_{n}" for t in range(threads) for n in range(3)}
+    assert sorted(p.name for p in (tmp_path / "stored").iterdir()) == sorted(f"{n}.duckdb_secret" for n in names)
+    db.close()
