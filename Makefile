@@ -39,15 +39,15 @@ debug:
 
 # The primary build is `release`; every other build compiles the same sources against its own
 # bindings, from a manifest generated out of Cargo.toml (its Cargo.lock is kept in locks/).
-build-$(PRIMARY_BUILD): release
-build-%:
+OTHER_BUILDS  := $(filter-out $(PRIMARY_BUILD),$(BUILDS))
+$(addprefix build-,$(OTHER_BUILDS)): build-%:
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/variants/$* cargo build --release --lib \
 	    --manifest-path $$($(VERSIONS) manifest $*)
 	@$(VERSIONS) save-lock $*
 	@mkdir -p build/$*
 	$(FOOTER) $(CARGO_TARGET_DIR)/variants/$*/release/$(LIB_NAME) build/$*/$(EXTENSION_NAME).duckdb_extension
 
-all-versions: $(addprefix build-,$(BUILDS))
+all-versions: release $(addprefix build-,$(OTHER_BUILDS))
 
 repository: all-versions
 	@rm -rf build/repository

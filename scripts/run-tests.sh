@@ -35,8 +35,8 @@ else
   exit 1
 fi
 
-stage "build the extension for every supported DuckDB (versions.toml)"
-make --no-print-directory all-versions
+stage "build the extension for every supported DuckDB, and the extension repository (versions.toml)"
+make --no-print-directory repository
 
 stage "build the sqllogictest runner"
 CARGO_TARGET_DIR="$root/build/runner-target" cargo build --quiet --manifest-path test/runner/Cargo.toml

@@ -177,7 +177,11 @@ def test_explain_describe_prepare_create_nothing_and_execute_creates(open_db, se
         pytest.param(lambda con, q: [con.sql(q).fetchone()], id="sql_fetchone"),
     ],
 )
-def test_client_query_creates_each_secret_exactly_once(open_db, secrets_file, run):
+def test_client_query_creates_each_secret_exactly_once(open_db, secrets_file, run, request):
+    import duckdb
+
+    if request.node.callspec.id == "sql_fetchone" and not hasattr(duckdb.DuckDBPyRelation, "fetchone"):
+        pytest.skip(f"duckdb {duckdb.__version__}'s Python client has no Relation.fetchone()")
     con = open_db()
     path = secrets_file("once.yaml", ["once_a", "once_b"])
     query = f"SELECT name, action FROM load_secrets_yaml({sql_str(path)}, replace := false) ORDER BY name"

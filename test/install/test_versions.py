@@ -1,0 +1,70 @@
+"""What differs by DuckDB version (src/core/duckdb_versions.rs), checked in the DuckDB under
+test: the build that loads is the one for this version, `storage: connection` is refused
+before anything is created, and secrets_check warns exactly about the values this version's
+duckdb_secrets() shows in clear — compared with what duckdb_secrets() really shows."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import ys_testlib
+from ys_testlib import sql_str
+
+TOKEN = "versions-canary-token-9876"
+
+
+@pytest.fixture
+def con():
+    connection = ys_testlib.connect(load=ys_testlib.extension_path())
+    yield connection
+    connection.close()
+
+
+def write(tmp_path, body: str):
+    path = tmp_path / "secrets.yaml"
+    path.write_text("secrets:\n" + body)
+    return path
+
+
+def test_the_loaded_build_runs_this_version(con):
+    assert con.execute("SELECT version()").fetchone()[0] == f"v{duckdb.__version__}"
+    assert con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'load_secrets_yaml'").fetchone()[0] >= 1
+
+
+def test_storage_connection_is_refused_and_nothing_is_created(con, tmp_path, monkeypatch):
+    monkeypatch.setenv("YS_VERSIONS_TOKEN", TOKEN)
+    path = write(tmp_path, "  fine:\n    type: http\n    bearer_token: ${YS_VERSIONS_TOKEN}\n"
+                           "  per_connection:\n    type: http\n    bearer_token: ${YS_VERSIONS_TOKEN}\n"
+                           "    storage: connection\n")
+    with pytest.raises(duckdb.Error) as failure:
+        con.execute(f"FROM load_secrets_yaml({sql_str(path)})").fetchall()
+    message = str(failure.value)
+    assert "storage 'connection'" in message and "connection of its own" in message
+    assert "secrets.yaml:8:14" in message, message
+    assert TOKEN not in message
+    assert con.execute("SELECT count(*) FROM duckdb_secrets()").fetchone()[0] == 0
+
+
+def shown_in_clear_by_duckdb(con, parameter: str, value: str) -> bool:
+    """Creates a secret by hand and asks DuckDB's own view whether the value shows."""
+    con.execute(f"CREATE OR REPLACE SECRET probe_clear (TYPE http, {parameter} {value})")
+    shown = con.execute("SELECT secret_string FROM duckdb_secrets() WHERE name = 'probe_clear'").fetchone()[0]
+    con.execute("DROP SECRET probe_clear")
+    return "clearprobe" in shown
+
+
+@pytest.mark.parametrize("parameter, yaml_value, sql_value", [
+    ("bearer_token", "clearprobe", "'clearprobe'"),
+    ("extra_http_headers", "{Authorization: clearprobe}", "MAP {'Authorization': 'clearprobe'}"),
+])
+def test_clear_text_warning_matches_what_duckdb_shows(con, tmp_path, parameter, yaml_value, sql_value):
+    path = write(tmp_path, f"  api:\n    type: http\n    {parameter}: {yaml_value}\n")
+    warnings = con.execute(
+        f"SELECT message FROM secrets_check({sql_str(path)}) WHERE field = {sql_str(parameter)} "
+        "AND message LIKE '% in clear in duckdb_secrets()%'"
+    ).fetchall()
+    shown = shown_in_clear_by_duckdb(con, parameter, sql_value)
+    assert bool(warnings) == shown, f"duckdb_secrets() shows {parameter} in clear: {shown}; warnings: {warnings}"
+    if warnings:
+        assert f"v{duckdb.__version__}" in warnings[0][0]
+        assert "clearprobe" not in warnings[0][0]
