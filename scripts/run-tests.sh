@@ -49,16 +49,17 @@ duckdb_extensions=httpfs,aws,azure,postgres_scanner,mysql_scanner,iceberg,duckla
 # extension wheels, what needs one is skipped (the runner's --without-extensions, and
 # ys_testlib.connect for pytest), everything else runs.
 run_version() {
-  local version="$1" build="$2" wheels="$3"
+  local version="$1" build="$2" wheels="$3" sql_skip="$4"
   (
     eval "$(scripts/test-env.sh --print-env "$version")"
     export YS_EXTENSION YS_DUCKDB_VERSION="$version" YS_EXTENSION_WHEELS="$wheels"
     YS_EXTENSION="$(python3 tools/versions.py built-file "$build")"
     local without=() suites=(test/lifecycle test/security test/install)
+    [[ "$sql_skip" != - ]] && without+=(--skip-files "$sql_skip")
     if [[ "$wheels" == wheels ]]; then
       suites+=(test/e2e)
     else
-      without=(--without-extensions "$duckdb_extensions")
+      without+=(--without-extensions "$duckdb_extensions")
       suites+=(test/e2e/test_http.py test/e2e/test_catalog.py)
     fi
 
@@ -71,6 +72,6 @@ run_version() {
   )
 }
 
-while read -r version build _ _ _ wheels; do
-  run_version "$version" "$build" "$wheels"
+while read -r version build _ _ _ wheels sql_skip; do
+  run_version "$version" "$build" "$wheels" "$sql_skip"
 done < <(python3 tools/versions.py matrix)

@@ -149,7 +149,7 @@ else
 fi
 
 # 4b. Every other DuckDB of the matrix: a venv, a libduckdb.so, a CLI where there is one.
-while read -r version _ python cli libduckdb _; do
+while read -r version _ python cli libduckdb _ _; do
   [[ "$version" == "$DUCKDB_VERSION" ]] && continue
   dir="$ENV_DIR/duckdb-$version"
   pkgs=("duckdb==$python" pytest hypothesis)

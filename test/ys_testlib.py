@@ -83,6 +83,10 @@ def connect(database=":memory:", *, config=None, extension_directory=None, exten
 
     con = duckdb.connect(str(database), config={**UNSIGNED, **(config or {})})
     try:
+        if "secret_directory" in (config or {}):
+            # duckdb 1.4's Python client ignores secret_directory at connect: set it again
+            # (allowed until the first secret is used), or persistent secrets land in ~/.duckdb.
+            con.execute(f"SET secret_directory = {sql_str(config['secret_directory'])}")
         if extension_directory is not None:
             con.execute(f"SET extension_directory = {sql_str(extension_directory)}")
         for name in extensions:

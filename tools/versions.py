@@ -6,7 +6,7 @@
   versions.py manifest NAME          the Cargo.toml to build NAME with (writes a generated one
                                      under build/variants/NAME/ for every build but the primary)
   versions.py save-lock NAME         keep a generated manifest's Cargo.lock in locks/
-  versions.py matrix                 one line per test DuckDB: version build python cli libduckdb wheels
+  versions.py matrix                 one line per test DuckDB: version build python cli libduckdb wheels sql_skip
   versions.py row [VERSION]          that line for one DuckDB (default: the primary)
   versions.py build-of VERSION       the build whose file loads in DuckDB VERSION
   versions.py repository DIR         lay out DIR/v<version>/<platform>/yamlsecrets.duckdb_extension
@@ -160,7 +160,8 @@ def check() -> list[str]:
 
 def matrix_row(d: dict) -> str:
     return " ".join([d["version"], build_of(d["version"])["name"], d["python"], d.get("cli", "-"),
-                     d.get("libduckdb", "-"), "wheels" if d.get("extension_wheels") == "true" else "-"])
+                     d.get("libduckdb", "-"), "wheels" if d.get("extension_wheels") == "true" else "-",
+                     ",".join(d.get("sql_skip", [])) or "-"])
 
 
 def main(argv: list[str]) -> None:

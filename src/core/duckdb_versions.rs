@@ -92,6 +92,28 @@ pub fn storage_refusal(storage: &str) -> Option<&'static str> {
     STORAGES.iter().find(|s| s.name.eq_ignore_ascii_case(storage.trim())).and_then(|s| s.refused_because)
 }
 
+/// A parameter the catalogue lists that older DuckDBs do not have yet.
+pub struct ParameterSince {
+    pub type_name: &'static str,
+    pub parameter: &'static str,
+    pub since: DuckdbVersion,
+}
+
+/// Observed by offering every catalogued parameter to `CREATE SECRET` in each version without
+/// extensions (the http type; test/install/test_versions.py). The extension types' parameters
+/// are only checked in the primary version, the one with extension builds here.
+pub const PARAMETERS_SINCE: &[ParameterSince] =
+    &[ParameterSince { type_name: "http", parameter: "verify_ssl", since: V1_5 }];
+
+/// The first version that has `parameter` of `type_name`, when `version` is older than it.
+pub fn parameter_missing_before(type_name: &str, parameter: &str, version: DuckdbVersion) -> Option<DuckdbVersion> {
+    PARAMETERS_SINCE
+        .iter()
+        .find(|row| row.type_name.eq_ignore_ascii_case(type_name) && row.parameter == parameter)
+        .map(|row| row.since)
+        .filter(|since| version < *since)
+}
+
 /// A parameter DuckDB's `duckdb_secrets()` shows in clear, in versions `from..until`.
 pub struct ShownInClear {
     pub type_name: &'static str,
@@ -163,6 +185,14 @@ mod tests {
         assert!(storage_refusal("memory").is_none());
         assert!(storage_refusal("local_file").is_none());
         assert!(storage_refusal("some_other_storage").is_none());
+    }
+
+    #[test]
+    fn parameters_newer_than_the_running_duckdb_are_named() {
+        let v = DuckdbVersion::new;
+        assert_eq!(parameter_missing_before("http", "verify_ssl", v(1, 4, 4)), Some(v(1, 5, 0)));
+        assert_eq!(parameter_missing_before("HTTP", "verify_ssl", v(1, 5, 5)), None);
+        assert_eq!(parameter_missing_before("http", "bearer_token", v(1, 4, 4)), None);
     }
 
     #[test]

@@ -511,13 +511,22 @@ impl Checker<'_> {
         }
         self.expand_conveniences(entry, spec, &mut fields);
 
+        let version = environment.duckdb_version.unwrap_or(duckdb_versions::PRIMARY);
         for (key, key_at, value) in &fields {
             if let Some((_, why)) = entry.ignored.iter().find(|(name, _)| name == key) {
                 self.warning(*key_at, key, *why);
                 continue;
             }
-            match spec.param(key) {
-                Some(param) => {
+            match (spec.param(key), duckdb_versions::parameter_missing_before(entry.name, key, version)) {
+                (Some(_), Some(since)) => {
+                    let message = format!(
+                        "'{key}' is a parameter of type '{}' from DuckDB {since} on, and this is DuckDB {version}: \
+                         remove it, or upgrade DuckDB",
+                        entry.name
+                    );
+                    self.error(*key_at, key, message);
+                }
+                (Some(param), None) => {
                     if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
                         secret.params.push(Param {
                             name: param.name.to_string(),
@@ -526,7 +535,7 @@ impl Checker<'_> {
                         });
                     }
                 }
-                None => self.unknown_field(entry, spec.name, key, *key_at),
+                (None, _) => self.unknown_field(entry, spec.name, key, *key_at),
             }
         }
         for required in spec.required {

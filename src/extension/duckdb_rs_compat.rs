@@ -70,7 +70,8 @@ macro_rules! scalar_invoke {
             input: &mut duckdb::core::DataChunkHandle,
             output: &mut dyn duckdb::vtab::arrow::WritableVector,
         ) -> Result<(), Box<dyn std::error::Error>> {
-            $body(state, input, output)
+            $crate::extension::without_panics(|| $body(state, input, output).map_err(|e| e.to_string()))
+                .map_err(Into::into)
         }
 
         #[cfg(duckdb_rs_1_4)]
@@ -79,7 +80,8 @@ macro_rules! scalar_invoke {
             input: &mut duckdb::core::DataChunkHandle,
             output: &mut dyn duckdb::vtab::arrow::WritableVector,
         ) -> Result<(), Box<dyn std::error::Error>> {
-            $body(state, input, output)
+            $crate::extension::without_panics(|| $body(state, input, output).map_err(|e| e.to_string()))
+                .map_err(Into::into)
         }
     };
 }

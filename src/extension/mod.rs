@@ -60,6 +60,17 @@ pub fn check_running_duckdb() -> Result<DuckdbVersion, String> {
     Ok(version)
 }
 
+/// Runs one call's work, turning a panic into an error. duckdb-rs 1.5 and later catch panics
+/// in every callback, but 1.4 (the LTS builds) does not, and a panic unwinding into DuckDB
+/// aborts the host process. The payload is not shown: it could quote a value.
+pub fn without_panics<R>(work: impl FnOnce() -> Result<R, String>) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err("yamlsecrets stopped on an internal error (a bug: please report it); its connection was closed, \
+             which rolls back anything of this call not yet committed"
+            .into())
+    })
+}
+
 /// A test hook, documented in SECURITY.md: with `YAMLSECRETS_TEST_PANIC=<place>` set in the
 /// environment, the extension panics at that place (`load`: the entrypoint; `call`: inside
 /// `load_secrets_yaml`'s execution), so tests can prove a panic becomes a SQL error and the

@@ -58,7 +58,7 @@ impl Pending {
     ) -> Result<(), Box<dyn std::error::Error>> {
         let mut guard = self.state.lock().map_err(|_| "yamlsecrets: internal state poisoned by an earlier failure")?;
         if guard.is_none() {
-            *guard = Some((compute()?, 0));
+            *guard = Some((super::without_panics(compute)?, 0));
         }
         let Some((rows, next)) = guard.as_mut() else { return Ok(()) };
         let end = (*next + CHUNK).min(rows.len());

@@ -68,3 +68,25 @@ def test_clear_text_warning_matches_what_duckdb_shows(con, tmp_path, parameter, 
     if warnings:
         assert f"v{duckdb.__version__}" in warnings[0][0]
         assert "clearprobe" not in warnings[0][0]
+
+
+def test_parameters_this_version_lacks_are_named_before_duckdb_sees_them(con, tmp_path):
+    """http's verify_ssl exists from DuckDB 1.5 on: older versions get yamlsecrets' own error
+    (with the place and both versions), newer ones accept it."""
+    path = write(tmp_path, "  api:\n    type: http\n    bearer_token: clearprobe\n    verify_ssl: false\n")
+    has_it = True
+    try:
+        con.execute("CREATE SECRET probe_verify (TYPE http, VERIFY_SSL false)")
+        con.execute("DROP SECRET probe_verify")
+    except duckdb.Error:
+        has_it = False
+    if has_it:
+        rows = con.execute(f"SELECT name, action FROM load_secrets_yaml({sql_str(path)})").fetchall()
+        assert rows == [("api", "created")]
+    else:
+        with pytest.raises(duckdb.Error) as failure:
+            con.execute(f"FROM load_secrets_yaml({sql_str(path)})").fetchall()
+        message = str(failure.value)
+        assert "secrets.yaml:5:5" in message and "'verify_ssl' is a parameter of type 'http' from DuckDB v1.5.0 on" in message
+        assert f"this is DuckDB v{duckdb.__version__}" in message
+        assert "clearprobe" not in message

@@ -1,6 +1,7 @@
 """Loading the extension: by path in the CLI, by name after INSTALL, in Python; and a panic
 at LOAD or inside a call becomes a SQL error while the host process lives on."""
 import os
+from pathlib import Path
 import subprocess
 
 import duckdb
@@ -20,6 +21,8 @@ def secrets_file(tmp_path):
 
 
 def cli(sql: str, env_extra=None, cwd=None) -> subprocess.CompletedProcess:
+    if not Path(CLI).is_file():
+        pytest.skip(f"no DuckDB CLI wheel for this DuckDB ({CLI} missing)")
     env = dict(os.environ, YS_LOAD_TOKEN="load-test-token-1")
     env.update(env_extra or {})
     return subprocess.run([CLI, "-unsigned", "-csv", "-c", sql], capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
@@ -69,7 +72,7 @@ def test_panic_inside_a_call_is_a_sql_error_and_the_process_lives(secrets_file, 
     monkeypatch.setenv("YAMLSECRETS_TEST_PANIC", "call")
     with pytest.raises(duckdb.Error) as raised:
         con.execute(f"FROM load_secrets_yaml('{secrets_file}')").fetchall()
-    assert "panicked" in str(raised.value) and "YAMLSECRETS_TEST_PANIC=call" in str(raised.value)
+    assert "stopped on an internal error" in str(raised.value)  # the payload is never shown: it could quote a value
     assert "panic-token-3" not in str(raised.value)
     assert con.execute("SELECT 42").fetchone() == (42,)
     assert con.execute("SELECT count(*) FROM duckdb_secrets()").fetchone() == (0,)

@@ -23,7 +23,7 @@ use db::{Conn, Database, DbError, Mode};
 use dialect::{Item, Keywords, Program, RecordKind, RecordSrc, StatementExpect};
 
 const USAGE: &str = "usage: sqllogictest-runner [--extension FILE.duckdb_extension] \
-[--extension-dir DIR] [--env-file FILE] [--root DIR] [--without-extensions A,B,...] FILE_OR_DIR...";
+[--extension-dir DIR] [--env-file FILE] [--root DIR] [--without-extensions A,B,...] [--skip-files A.test,B.test] FILE_OR_DIR...";
 
 /// Extensions a `require` loads from the extension directory (other names are tried too).
 const KNOWN_EXTENSIONS: &[&str] =
@@ -36,6 +36,8 @@ struct Options {
     /// Extensions this DuckDB has no build of here (`--without-extensions`): a file that
     /// `require`s one is skipped, as DuckDB's own runner skips it, instead of failing.
     without_extensions: Vec<String>,
+    /// File names this DuckDB cannot run (`--skip-files`, from versions.toml's `sql_skip`).
+    skip_files: Vec<String>,
     files: Vec<PathBuf>,
 }
 
@@ -46,6 +48,7 @@ fn parse_args() -> Result<Options, String> {
         extension_dir: None,
         env_file: None,
         without_extensions: Vec::new(),
+        skip_files: Vec::new(),
         files: Vec::new(),
     };
     let mut root: Option<PathBuf> = None;
@@ -57,6 +60,9 @@ fn parse_args() -> Result<Options, String> {
             "--extension-dir" => o.extension_dir = Some(value("--extension-dir")?.into()),
             "--env-file" => o.env_file = Some(value("--env-file")?.into()),
             "--root" => root = Some(value("--root")?.into()),
+            "--skip-files" => {
+                o.skip_files = value("--skip-files")?.split(',').filter(|n| !n.is_empty()).map(String::from).collect()
+            }
             "--without-extensions" => {
                 o.without_extensions =
                     value("--without-extensions")?.split(',').filter(|n| !n.is_empty()).map(String::from).collect()
@@ -481,6 +487,12 @@ fn main() -> ExitCode {
     }
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     for file in &opts.files {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if opts.skip_files.contains(&name) {
+            skipped += 1;
+            println!("skip {}: listed for this DuckDB in versions.toml (sql_skip)", shown(file));
+            continue;
+        }
         let start = Instant::now();
         match run_file(&opts, file) {
             Outcome::Passed(n) => {
