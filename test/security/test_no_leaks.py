@@ -595,7 +595,7 @@ def case_panic_hook_during_call(s):
     s.setenv("YAMLSECRETS_TEST_PANIC", "call")
     path = s.write("secrets.yaml", http_file(s, q(s.c.new())))
     con = s.connect()
-    s.error(con, load(path), "panicked")
+    s.error(con, load(path), "stopped on an internal error")
     s.monkeypatch.delenv("YAMLSECRETS_TEST_PANIC")
     # positive control: the panic message reached fd 2 and was captured, without a value
     out, err = s.check_streams()
@@ -964,13 +964,13 @@ def test_errors_as_json_scrubbed(scenario, oauth_echo, scope):
         f"    profile: {q(s.c.new(sensitive=False, suffix=odd))}\n"
     )
     run_load_error(s, text, "no profile", con=con, name="profile.yaml")
-    # storage comes back lower-cased
+    # storage comes back lower-cased from DuckDB; yamlsecrets' own storage check quotes it too
     s.setenv("YS_SEC_STORAGE", s.c.new(sensitive=False))
     text = (
         "secrets:\n  keep:\n    type: http\n    persistent: true\n    scope: https://a.example.com/\n"
         f"    bearer_token: {q(s.c.new())}\n    storage: ${{YS_SEC_STORAGE}}\n"
     )
-    run_load_error(s, text, "not found", con=con, name="storage.yaml")
+    run_load_error(s, text, "does not exist in this database", con=con, name="storage.yaml")
     s.check_streams()
 
 
