@@ -258,9 +258,16 @@ fn load_variables(
                     );
                 }
             }
-            Err(message) => {
-                problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file"))
-            }
+            // The file's own env_file is blamed on the file; the call's on the call.
+            Err(message) => match at {
+                Some(_) => problems
+                    .push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file")),
+                None => problems.push(Diagnostic::error(
+                    &format!("env_file := '{shown}'"),
+                    None,
+                    format!("{message}{}", looked_at(&path)),
+                )),
+            },
         }
     }
     (variables, consulted)
@@ -839,18 +846,72 @@ impl Checker<'_> {
 /// Reads the file named by the request (relative to the working directory, `~` expanded)
 /// and validates it.
 pub fn validate_file(request: &Request, environment: &Environment) -> Outcome {
-    let path = interpolate::expand_home(&request.file);
-    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
-        Ok(text) => {
+    match read_secrets_file(&request.file) {
+        Ok((path, text)) => {
             let mut outcome = validate(request, &path, &text, environment);
             warn_if_readable_by_others(request, &path, &mut outcome);
             outcome
         }
-        Err(message) => Outcome {
-            diagnostics: vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))],
-            ..Outcome::default()
-        },
+        Err(problem) => Outcome { diagnostics: vec![*problem], ..Outcome::default() },
     }
+}
+
+/// How a problem with a path argument that must not be echoed is labelled.
+const PATH_ARGUMENT: &str = "the path argument";
+
+/// Reads the secrets file, or says where it looked. The path is echoed only when it can be
+/// a file name: a URL may carry credentials, and YAML text passed as the path may be a
+/// whole secrets file, tokens included.
+fn read_secrets_file(given: &str) -> Result<(PathBuf, String), Box<Diagnostic>> {
+    if let Some(scheme) = url_scheme(given) {
+        return Err(Box::new(Diagnostic::error(
+            PATH_ARGUMENT,
+            None,
+            format!(
+                "only local files are read, not {scheme}:// URLs (reading through DuckDB's file systems would \
+                 need credentials that this very file may define): copy the file to a local path"
+            ),
+        )));
+    }
+    let path = interpolate::expand_home(given);
+    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
+        Ok(text) => Ok((path, text)),
+        Err(_) if looks_like_yaml(given) => Err(Box::new(Diagnostic::error(
+            PATH_ARGUMENT,
+            None,
+            "looks like YAML text, not the name of a file (and no such file exists): write the YAML into a \
+             file and pass that file's path. The argument is not shown: it may hold a credential",
+        ))),
+        Err(message) => {
+            Err(Box::new(Diagnostic::error(given, None, format!("the secrets file {message}{}", looked_at(&path)))))
+        }
+    }
+}
+
+/// ` (path tried: /abs; working directory: /cwd)`: calls from Python or dbt run in a
+/// working directory their users rarely know.
+pub fn looked_at(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let absolute = match &cwd {
+        Some(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let cwd = cwd.map_or_else(|| "unknown".to_string(), |c| c.display().to_string());
+    format!(" (path tried: {}; working directory: {cwd})", absolute.display())
+}
+
+/// The scheme of `s3://…`, `https://…` and the like.
+fn url_scheme(given: &str) -> Option<&str> {
+    let (scheme, _) = given.trim_start().split_once("://")?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}
+
+/// Text no sensible path holds, and YAML nearly always does.
+fn looks_like_yaml(given: &str) -> bool {
+    given.contains(['\n', '\r', '{']) || given.contains(": ")
 }
 
 fn warn_if_readable_by_others(request: &Request, path: &Path, outcome: &mut Outcome) {
@@ -881,9 +942,7 @@ pub struct Declared {
 /// The secrets a file defines (honouring `key` and `names`), without resolving values:
 /// what unloading needs, so it works after the variables are gone.
 pub fn declared_secrets(request: &Request) -> Result<Vec<Declared>, Vec<Diagnostic>> {
-    let path = interpolate::expand_home(&request.file);
-    let text = interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES)
-        .map_err(|message| vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))])?;
+    let (_, text) = read_secrets_file(&request.file).map_err(|problem| vec![*problem])?;
     let mut problems = Vec::new();
     let document = document::read(&request.file, &text, request.key.as_deref(), &mut problems);
     if !problems.is_empty() {
@@ -1061,6 +1120,59 @@ mod tests {
         assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
         assert!(outcome.secrets[0].params.iter().all(|p| p.sensitive));
         assert_eq!(outcome.secrets[0].params.len(), 3);
+    }
+
+    fn file_problem(path: &str) -> String {
+        let request = Request { file: path.into(), ..Request::default() };
+        let outcome = validate_file(&request, &Environment::everything());
+        assert_eq!(outcome.diagnostics.len(), 1, "{:?}", outcome.diagnostics);
+        outcome.diagnostics[0].to_string()
+    }
+
+    #[test]
+    fn a_missing_file_names_the_absolute_path_and_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let found = file_problem("surely/not/here.yaml");
+        let expected = format!(
+            "surely/not/here.yaml: the secrets file does not exist (path tried: {}; working directory: {})",
+            cwd.join("surely/not/here.yaml").display(),
+            cwd.display()
+        );
+        assert_eq!(found, expected);
+        assert!(file_problem("/surely/not/here.yaml").contains("(path tried: /surely/not/here.yaml; working"));
+    }
+
+    #[test]
+    fn urls_and_yaml_text_given_as_the_path_are_not_echoed() {
+        for url in ["s3://bucket/secrets.yaml", "https://user:pw-canary@host/s.yaml", "gs://b/s.yaml"] {
+            let found = file_problem(url);
+            assert!(found.starts_with("the path argument: only local files are read, not "), "{found}");
+            assert!(!found.contains("canary") && !found.contains("bucket") && !found.contains("/s.yaml"), "{found}");
+        }
+        for text in [
+            "secrets: {gh: {type: http, bearer_token: ghp_canary123}}",
+            "secrets:\n  gh:\n    type: http\n    bearer_token: ghp_canary123\n",
+            "{secrets: {}}",
+        ] {
+            let found = file_problem(text);
+            assert!(found.starts_with("the path argument: looks like YAML text"), "{found}");
+            assert!(!found.contains("canary") && !found.contains("secrets:"), "{found}");
+        }
+    }
+
+    #[test]
+    fn a_calls_env_file_problem_blames_the_call() {
+        let request = Request { file: "s.yaml".into(), env_files: vec!["no/such.env".into()], ..Request::default() };
+        let outcome = validate(&request, Path::new("/nonexistent/s.yaml"), "secrets: {}\n", &Environment::everything());
+        let found = errors(&outcome);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("env_file := 'no/such.env': does not exist (path tried: /"), "{found:?}");
+        assert!(!found[0].contains("s.yaml"), "{found:?}");
+        // the file's own env_file is still the file's problem, with its place
+        let text = "options:\n  env_file: no/such.env\nsecrets: {}\n";
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let found = errors(&validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything()));
+        assert!(found[0].starts_with("s.yaml:2:13: 'env_file': env_file '/nonexistent/no/such.env'"), "{found:?}");
     }
 
     #[test]
