@@ -526,6 +526,12 @@ impl Checker<'_> {
             match spec.param(key) {
                 Some(param) => {
                     if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
+                        // A value that comes from the document itself may be quoted back.
+                        let literal = matches!(value, Cow::Borrowed(_))
+                            && value.as_str().is_some_and(|t| !interpolate::has_reference(t));
+                        if !self.accepts(param, &v, value.at, literal) {
+                            continue;
+                        }
                         secret.params.push(Param {
                             name: param.name.to_string(),
                             value: v,
@@ -540,6 +546,42 @@ impl Checker<'_> {
             if !fields.iter().any(|(k, _, _)| k == required) {
                 self.error(def.at, required, format!("missing required field '{required}' for type '{}'", entry.name));
             }
+        }
+    }
+
+    /// Checks a closed value set or a range (see `catalog::Values`). A value that came
+    /// through a reference is never quoted: it may be a credential in the wrong field.
+    fn accepts(&mut self, param: &catalog::Param, value: &ParamValue, at: Location, literal: bool) -> bool {
+        let message = match value {
+            ParamValue::Text(text) => param.values.refuse_text(text.expose()).map(|refusal| {
+                let hint = refusal.close.map(|c| format!("; did you mean '{c}'?")).unwrap_or_default();
+                match (literal, param.values) {
+                    (true, catalog::Values::Chain(_)) => {
+                        format!("'{}' is not a link of the chain (links: {}){hint}", refusal.item, refusal.allowed)
+                    }
+                    (true, _) => format!("'{}' is not one of: {}{hint}", refusal.item, refusal.allowed),
+                    (false, _) => format!(
+                        "the value given through a reference is not accepted (allowed: {}); it is not shown, as it \
+                         may be a credential in the wrong field",
+                        refusal.allowed
+                    ),
+                }
+            }),
+            ParamValue::Integer(n) => param.values.refuse_integer(*n).map(|range| {
+                if literal {
+                    format!("{n} is out of range: it must be {range}")
+                } else {
+                    format!("the value given through a reference is out of range: it must be {range}")
+                }
+            }),
+            _ => None,
+        };
+        match message {
+            Some(message) => {
+                self.error(at, param.name, message);
+                false
+            }
+            None => true,
         }
     }
 
@@ -686,6 +728,13 @@ impl Checker<'_> {
                 };
                 let mut out = Vec::new();
                 for item in items {
+                    if let Some(what) = typed_scalar(item) {
+                        let message = format!(
+                            "expected a string or a list of strings, not {what} (quote it if it is meant as text)"
+                        );
+                        self.error(item.at, field, message);
+                        return None;
+                    }
                     out.push(self.text(item, field)?.0);
                 }
                 Some(ParamValue::List(out))
@@ -701,9 +750,16 @@ impl Checker<'_> {
                 };
                 let mut out = Vec::new();
                 for (k, v) in entries {
-                    let key = k.as_str().unwrap_or_default().to_string();
+                    let Some(key) = k.as_str().filter(|_| !k.is_null()).map(str::to_string) else {
+                        self.error(k.at, field, format!("a key must be a string, not {}", k.kind_name()));
+                        return None;
+                    };
                     if key.contains('\0') {
                         self.error(k.at, field, "a key contains a NUL byte");
+                        return None;
+                    }
+                    if v.is_null() {
+                        self.error(v.at, field, "a value must be a string, not null (write '' for an empty one)");
                         return None;
                     }
                     out.push((key, self.text(v, field)?.0));
@@ -841,6 +897,21 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// What YAML itself would read a plain scalar as, when that is not a string: a list item
+/// written `42`, `true` or `~` is a typo or a missing quote, not a path prefix.
+fn typed_scalar(node: &Node) -> Option<&'static str> {
+    let Value::Scalar { text, plain: true } = &node.value else { return None };
+    if node.is_null() {
+        return Some("null");
+    }
+    if matches!(text.as_str(), "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+        return Some("a boolean");
+    }
+    let number = text.parse::<i64>().is_ok()
+        || (text.parse::<f64>().is_ok() && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)));
+    number.then_some("a number")
 }
 
 /// Reads the file named by the request (relative to the working directory, `~` expanded)
@@ -1120,6 +1191,47 @@ mod tests {
         assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
         assert!(outcome.secrets[0].params.iter().all(|p| p.sensitive));
         assert_eq!(outcome.secrets[0].params.len(), 3);
+    }
+
+    #[test]
+    fn closed_value_sets_suggest_and_never_quote_a_reference() {
+        std::env::set_var("YS_V_STYLE_CANARY", "tok-canary-in-the-wrong-field");
+        let text =
+            "secrets:\n  a: {type: s3, url_style: pathh}\n  b: {type: s3, url_style: '${YS_V_STYLE_CANARY}'}\n  \
+                    c: {type: mysql, host: h, ssl_mode: verify-ca}\n  d: {type: s3, provider: credential_chain, chain: \
+                    'env;confg'}\n  e: {type: postgres, sslmode: require}\n";
+        let found = errors(&check(text));
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(
+            found[0],
+            "s.yaml:2:28: secret 'a', field 'url_style': 'pathh' is not one of: path, vhost; did you mean 'path'?"
+        );
+        assert!(found[1].starts_with("s.yaml:3:28: secret 'b', field 'url_style': the value given through a reference"));
+        assert!(found[1].contains("(allowed: path, vhost)") && !found[1].contains("canary"), "{found:?}");
+        assert!(found[2].ends_with("'verify-ca' is not one of: disabled, preferred, required, verify_ca, verify_identity; did you mean 'verify_ca'?"), "{found:?}");
+        assert!(found[3].contains("'confg' is not a link of the chain") && found[3].contains("did you mean 'config'?"));
+    }
+
+    #[test]
+    fn ports_are_in_range_and_scopes_are_strings() {
+        std::env::set_var("YS_V_BIG_PORT", "70000");
+        let text =
+            "secrets:\n  a: {type: postgres, port: 99999999999999}\n  b: {type: mysql, port: '${YS_V_BIG_PORT}'}\n  \
+                    c: {type: http, scope: 42}\n  d: {type: http, scope: ['https://a/', true]}\n  \
+                    e: {type: http, extra_http_headers: {X-A: }}\n  f: {type: postgres, connection_string: \
+                    'postgresql://h:0/db'}\n  g: {type: http, scope: '42'}\n";
+        let found = errors(&check(text));
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].ends_with("field 'port': 99999999999999 is out of range: it must be between 1 and 65535"));
+        assert!(found[1].ends_with(
+            "field 'port': the value given through a reference is out of range: it must be between 1 and 65535"
+        ));
+        assert!(!found[1].contains("70000"));
+        assert!(found[2].contains("field 'scope': expected a string or a list of strings, not a number (quote it"));
+        assert!(found[3].contains("field 'scope'") && found[3].contains("not a boolean"), "{found:?}");
+        assert!(found[4].contains("field 'extra_http_headers': a value must be a string, not null"), "{found:?}");
+        // from a connection string: not quoted either
+        assert!(found[5].contains("field 'port': the value given through a reference"), "{found:?}");
     }
 
     fn file_problem(path: &str) -> String {
