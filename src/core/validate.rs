@@ -549,30 +549,26 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks a closed value set or a range (see `catalog::Values`). A value that came
-    /// through a reference is never quoted: it may be a credential in the wrong field.
+    /// Checks a closed value set or a range (see `catalog::Values`). The value itself is
+    /// never quoted (any value may be a credential in the wrong field); a literal one gets
+    /// the closest allowed value as a hint, a `${…}` one not even that.
     fn accepts(&mut self, param: &catalog::Param, value: &ParamValue, at: Location, literal: bool) -> bool {
         let message = match value {
             ParamValue::Text(text) => param.values.refuse_text(text.expose()).map(|refusal| {
-                let hint = refusal.close.map(|c| format!("; did you mean '{c}'?")).unwrap_or_default();
-                match (literal, param.values) {
-                    (true, catalog::Values::Chain(_)) => {
-                        format!("'{}' is not a link of the chain (links: {}){hint}", refusal.item, refusal.allowed)
-                    }
-                    (true, _) => format!("'{}' is not one of: {}{hint}", refusal.item, refusal.allowed),
-                    (false, _) => format!(
-                        "the value given through a reference is not accepted (allowed: {}); it is not shown, as it \
-                         may be a credential in the wrong field",
-                        refusal.allowed
-                    ),
-                }
+                let hint = match refusal.close {
+                    Some(close) if literal => format!("; did you mean '{close}'?"),
+                    _ => String::new(),
+                };
+                let what = match param.values {
+                    catalog::Values::Chain(_) => "a link of the chain is not one of",
+                    _ => "the value is not one of",
+                };
+                let origin = if literal { "" } else { " (it comes from a reference and is not shown)" };
+                format!("{what}: {}{origin}{hint}", refusal.allowed)
             }),
             ParamValue::Integer(n) => param.values.refuse_integer(*n).map(|range| {
-                if literal {
-                    format!("{n} is out of range: it must be {range}")
-                } else {
-                    format!("the value given through a reference is out of range: it must be {range}")
-                }
+                let origin = if literal { "" } else { " (it comes from a reference and is not shown)" };
+                format!("the value is out of range: it must be {range}{origin}")
             }),
             _ => None,
         };
@@ -1194,22 +1190,35 @@ mod tests {
     }
 
     #[test]
-    fn closed_value_sets_suggest_and_never_quote_a_reference() {
+    fn closed_value_sets_suggest_and_never_quote_a_value() {
         std::env::set_var("YS_V_STYLE_CANARY", "tok-canary-in-the-wrong-field");
         let text =
             "secrets:\n  a: {type: s3, url_style: pathh}\n  b: {type: s3, url_style: '${YS_V_STYLE_CANARY}'}\n  \
                     c: {type: mysql, host: h, ssl_mode: verify-ca}\n  d: {type: s3, provider: credential_chain, chain: \
-                    'env;confg'}\n  e: {type: postgres, sslmode: require}\n";
+                    'env;confg'}\n  e: {type: postgres, sslmode: require}\n  f: {type: s3, url_style: patx}\n";
         let found = errors(&check(text));
-        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(found.len(), 5, "{found:#?}");
         assert_eq!(
             found[0],
-            "s.yaml:2:28: secret 'a', field 'url_style': 'pathh' is not one of: path, vhost; did you mean 'path'?"
+            "s.yaml:2:28: secret 'a', field 'url_style': the value is not one of: path, vhost; did you mean 'path'?"
         );
-        assert!(found[1].starts_with("s.yaml:3:28: secret 'b', field 'url_style': the value given through a reference"));
-        assert!(found[1].contains("(allowed: path, vhost)") && !found[1].contains("canary"), "{found:?}");
-        assert!(found[2].ends_with("'verify-ca' is not one of: disabled, preferred, required, verify_ca, verify_identity; did you mean 'verify_ca'?"), "{found:?}");
-        assert!(found[3].contains("'confg' is not a link of the chain") && found[3].contains("did you mean 'config'?"));
+        assert_eq!(
+            found[1],
+            "s.yaml:3:28: secret 'b', field 'url_style': the value is not one of: path, vhost (it comes from a \
+             reference and is not shown)"
+        );
+        assert!(
+            found[2].ends_with(
+                "not one of: disabled, preferred, required, verify_ca, verify_identity; did you mean 'verify_ca'?"
+            ),
+            "{found:?}"
+        );
+        assert!(found[3].ends_with("a link of the chain is not one of: config, env, sso, sts, instance, process, web_identity; did you mean 'config'?"), "{found:?}");
+        for message in &found {
+            for value in ["pathh", "canary", "verify-ca", "confg", "patx"] {
+                assert!(!message.contains(value), "{value} in {message}");
+            }
+        }
     }
 
     #[test]
@@ -1222,16 +1231,14 @@ mod tests {
                     'postgresql://h:0/db'}\n  g: {type: http, scope: '42'}\n";
         let found = errors(&check(text));
         assert_eq!(found.len(), 6, "{found:#?}");
-        assert!(found[0].ends_with("field 'port': 99999999999999 is out of range: it must be between 1 and 65535"));
-        assert!(found[1].ends_with(
-            "field 'port': the value given through a reference is out of range: it must be between 1 and 65535"
-        ));
-        assert!(!found[1].contains("70000"));
+        assert!(found[0].ends_with("field 'port': the value is out of range: it must be between 1 and 65535"));
+        assert!(found[1].ends_with("field 'port': the value is out of range: it must be between 1 and 65535 (it comes from a reference and is not shown)"));
         assert!(found[2].contains("field 'scope': expected a string or a list of strings, not a number (quote it"));
         assert!(found[3].contains("field 'scope'") && found[3].contains("not a boolean"), "{found:?}");
         assert!(found[4].contains("field 'extra_http_headers': a value must be a string, not null"), "{found:?}");
-        // from a connection string: not quoted either
-        assert!(found[5].contains("field 'port': the value given through a reference"), "{found:?}");
+        // from a connection string: not a literal of the file either
+        assert!(found[5].contains("field 'port': the value is out of range") && found[5].contains("reference"));
+        assert!(found.iter().all(|m| !m.contains("99999999999999") && !m.contains("70000")), "{found:?}");
     }
 
     fn file_problem(path: &str) -> String {
