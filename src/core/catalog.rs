@@ -222,6 +222,11 @@ const PG_SSLCERTMODES: &[&str] = &["disable", "allow", "require"];
 const PG_SSLNEGOTIATION: &[&str] = &["postgres", "direct"];
 const PG_TARGET_SESSION_ATTRS: &[&str] = &["any", "read-write", "read-only", "primary", "standby", "prefer-standby"];
 const PG_LOAD_BALANCE_HOSTS: &[&str] = &["disable", "random"];
+/// libpq `sslVerifyProtocolVersion` (compared without case).
+const PG_TLS_VERSIONS: &[&str] = &["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+/// iceberg `oauth2.cpp`: any other grant type is "Unsupported OAuth2 grant type" (a refresh
+/// token is given as `refresh_token`, not as a grant type).
+const ICEBERG_GRANT_TYPES: &[&str] = &["client_credentials"];
 
 /// `a` followed by `b`, for provider lists that extend a shared one. `N` must be `A + B`
 /// (checked when the constant is evaluated, i.e. at compile time).
@@ -414,8 +419,8 @@ const POSTGRES: &[Param] = &[
     text("sslcrldir"),
     text("sslsni"),
     text("requirepeer"),
-    text("ssl_min_protocol_version"),
-    text("ssl_max_protocol_version"),
+    one_of_any_case("ssl_min_protocol_version", PG_TLS_VERSIONS),
+    one_of_any_case("ssl_max_protocol_version", PG_TLS_VERSIONS),
     text("min_protocol_version"),
     text("max_protocol_version"),
     text("krbsrvname"),
@@ -467,7 +472,7 @@ const ICEBERG: &[Param] = &[
     secret("client_secret"),
     text("oauth2_server_uri"),
     text("oauth2_scope"),
-    text("oauth2_grant_type"),
+    one_of_any_case("oauth2_grant_type", ICEBERG_GRANT_TYPES),
     secret("token"),
     secret("refresh_token"),
     integer("expires_in"),
@@ -705,6 +710,10 @@ mod tests {
         assert_eq!(chain.refuse_text("env;confg").unwrap().item, "confg");
         assert_eq!(param("azure", "credential_chain", "chain").values.refuse_text("cli;env"), None);
         assert_eq!(param("s3", "credential_chain", "validation").values.refuse_text("NONE"), None);
+        let grant = param("iceberg", "config", "oauth2_grant_type").values;
+        assert_eq!(grant.refuse_text("CLIENT_CREDENTIALS"), None);
+        assert_eq!(grant.refuse_text("client_credential").unwrap().close, Some("client_credentials"));
+        assert_eq!(param("postgres", "config", "ssl_min_protocol_version").values.refuse_text("tlsv1.2"), None);
         for (t, p) in [("postgres", "port"), ("mysql", "port"), ("rds", "rds_port")] {
             let provider = secret_type(t).unwrap().default_provider;
             let values = param(t, provider, p).values;
