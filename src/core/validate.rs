@@ -526,7 +526,7 @@ impl Checker<'_> {
             match spec.param(key) {
                 Some(param) => {
                     if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
-                        // A value that comes from the document itself may be quoted back.
+                        // Only a value written in the document itself earns a did-you-mean.
                         let literal = matches!(value, Cow::Borrowed(_))
                             && value.as_str().is_some_and(|t| !interpolate::has_reference(t));
                         if !self.accepts(param, &v, value.at, literal) {
