@@ -64,6 +64,67 @@ pub struct Param {
     pub kind: Kind,
     /// Sensitive values are redacted (`'***'`) in every output and scrubbed from errors.
     pub sensitive: bool,
+    /// The values DuckDB (or the library behind it) accepts, when that is a fixed set.
+    pub values: Values,
+}
+
+/// What a parameter accepts beyond its kind. Sets are those of the code that reads the
+/// value (cited beside each set): a value outside them fails there, late (at CREATE, at the
+/// first query) or not at all (`url_style: Path` silently means vhost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    Any,
+    /// One of these; compared without case when the reader does so.
+    OneOf {
+        values: &'static [&'static str],
+        ignore_case: bool,
+    },
+    /// A `;`-separated list of these (credential chains), case-sensitive.
+    Chain(&'static [&'static str]),
+    /// An integer within `min..=max`.
+    Range {
+        min: i64,
+        max: i64,
+    },
+}
+
+/// Why a value is refused: the offending item (the whole value, or one chain element).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub item: String,
+    pub allowed: String,
+    /// The closest allowed value, for a did-you-mean.
+    pub close: Option<&'static str>,
+}
+
+impl Values {
+    /// `None` when the text is accepted.
+    pub fn refuse_text(&self, value: &str) -> Option<Refusal> {
+        let refusal = |item: &str, values: &'static [&'static str]| Refusal {
+            item: item.to_string(),
+            allowed: values.join(", "),
+            close: super::diagnostics::did_you_mean(item, values.iter().copied()),
+        };
+        match *self {
+            Values::OneOf { values, ignore_case } => {
+                let found =
+                    values.iter().any(|v| if ignore_case { v.eq_ignore_ascii_case(value) } else { *v == value });
+                (!found).then(|| refusal(value, values))
+            }
+            Values::Chain(values) => {
+                value.split(';').find(|item| !values.contains(item)).map(|item| refusal(item, values))
+            }
+            Values::Any | Values::Range { .. } => None,
+        }
+    }
+
+    /// `None` when the integer is accepted.
+    pub fn refuse_integer(&self, value: i64) -> Option<String> {
+        match *self {
+            Values::Range { min, max } if !(min..=max).contains(&value) => Some(format!("between {min} and {max}")),
+            _ => None,
+        }
+    }
 }
 
 /// One provider of a secret type, and the extension that registers it.
@@ -108,20 +169,64 @@ pub struct SecretType {
 }
 
 const fn text(name: &'static str) -> Param {
-    Param { name, kind: Kind::Text, sensitive: false }
+    Param { name, kind: Kind::Text, sensitive: false, values: Values::Any }
 }
 const fn secret(name: &'static str) -> Param {
-    Param { name, kind: Kind::Text, sensitive: true }
+    Param { name, kind: Kind::Text, sensitive: true, values: Values::Any }
 }
 const fn boolean(name: &'static str) -> Param {
-    Param { name, kind: Kind::Boolean, sensitive: false }
+    Param { name, kind: Kind::Boolean, sensitive: false, values: Values::Any }
 }
 const fn integer(name: &'static str) -> Param {
-    Param { name, kind: Kind::Integer, sensitive: false }
+    Param { name, kind: Kind::Integer, sensitive: false, values: Values::Any }
 }
 const fn map(name: &'static str, sensitive: bool) -> Param {
-    Param { name, kind: Kind::TextMap, sensitive }
+    Param { name, kind: Kind::TextMap, sensitive, values: Values::Any }
 }
+/// A TCP port.
+const fn port(name: &'static str) -> Param {
+    Param { values: Values::Range { min: 1, max: 65535 }, ..integer(name) }
+}
+/// Text from a fixed, case-sensitive set.
+const fn one_of(name: &'static str, values: &'static [&'static str]) -> Param {
+    Param { values: Values::OneOf { values, ignore_case: false }, ..text(name) }
+}
+/// Text from a fixed set the reader compares without case.
+const fn one_of_any_case(name: &'static str, values: &'static [&'static str]) -> Param {
+    Param { values: Values::OneOf { values, ignore_case: true }, ..text(name) }
+}
+const fn chain(name: &'static str, values: &'static [&'static str]) -> Param {
+    Param { values: Values::Chain(values), ..text(name) }
+}
+
+// ---------------------------------------------------------------------------------------
+// Closed value sets
+// ---------------------------------------------------------------------------------------
+
+/// httpfs `s3fs.cpp` tests `url_style == "path"`; anything else (`Path` included) is vhost.
+const URL_STYLES: &[&str] = &["path", "vhost"];
+/// httpfs and aws act on `refresh` only when it is exactly `auto`.
+const REFRESH: &[&str] = &["auto"];
+/// aws `aws_secret.cpp`: `DuckDBCustomAWSCredentialsProviderChain` (exact, `;`-separated).
+const AWS_CHAIN_LINKS: &[&str] = &["config", "env", "sso", "sts", "instance", "process", "web_identity"];
+/// aws `aws_secret.cpp`: `CreateAwsSecretValidation` (lower-cased before the lookup).
+const AWS_VALIDATION: &[&str] = &["exists", "none"];
+/// azure `azure_secret.cpp`: the credential chain's links.
+const AZURE_CHAIN_LINKS: &[&str] = &["cli", "managed_identity", "workload_identity", "env", "default"];
+/// mysql `mysql_utils.cpp` `ParseConnectionParameters` (lower-cased before comparing).
+const MYSQL_SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
+/// libpq `fe-connect.c` compares these with strcmp: case matters.
+const PG_SSLMODES: &[&str] = &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+const PG_DISABLE_PREFER_REQUIRE: &[&str] = &["disable", "prefer", "require"];
+const PG_SSLCERTMODES: &[&str] = &["disable", "allow", "require"];
+const PG_SSLNEGOTIATION: &[&str] = &["postgres", "direct"];
+const PG_TARGET_SESSION_ATTRS: &[&str] = &["any", "read-write", "read-only", "primary", "standby", "prefer-standby"];
+const PG_LOAD_BALANCE_HOSTS: &[&str] = &["disable", "random"];
+/// libpq `sslVerifyProtocolVersion` (compared without case).
+const PG_TLS_VERSIONS: &[&str] = &["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+/// iceberg `oauth2.cpp`: any other grant type is "Unsupported OAuth2 grant type" (a refresh
+/// token is given as `refresh_token`, not as a grant type).
+const ICEBERG_GRANT_TYPES: &[&str] = &["client_credentials"];
 
 /// `a` followed by `b`, for provider lists that extend a shared one. `N` must be `A + B`
 /// (checked when the constant is evaluated, i.e. at compile time).
@@ -171,13 +276,13 @@ const S3_CONFIG: [Param; 17] = [
     text("region"),
     secret("session_token"),
     text("endpoint"),
-    text("url_style"),
+    one_of("url_style", URL_STYLES),
     boolean("use_ssl"),
     boolean("verify_ssl"),
     text("kms_key_id"),
     boolean("url_compatibility_mode"),
     boolean("requester_pays"),
-    text("refresh"),
+    one_of("refresh", REFRESH),
     map("refresh_info", true),
     text("http_proxy"),
     text("http_proxy_username"),
@@ -195,12 +300,12 @@ const GCS_CONFIG: [Param; 18] = join(S3_CONFIG, [secret("bearer_token")]);
 /// web_identity); `validation` is `exists` (default: CREATE fails when the chain finds no
 /// credentials) or `none`; key_id/secret/session_token override what the chain finds.
 const AWS_CHAIN: [Param; 19] = [
-    text("chain"),
+    chain("chain", AWS_CHAIN_LINKS),
     text("profile"),
-    text("validation"),
+    one_of_any_case("validation", AWS_VALIDATION),
     text("region"),
     text("endpoint"),
-    text("url_style"),
+    one_of("url_style", URL_STYLES),
     boolean("use_ssl"),
     boolean("url_compatibility_mode"),
     text("assume_role_arn"),
@@ -208,7 +313,7 @@ const AWS_CHAIN: [Param; 19] = [
     text("external_id"),
     text("web_identity_token_file"),
     text("session_name"),
-    text("refresh"),
+    one_of("refresh", REFRESH),
     secret("key_id"),
     secret("secret"),
     secret("session_token"),
@@ -222,7 +327,7 @@ const R2_CHAIN: [Param; 20] = join(AWS_CHAIN, [text("account_id")]);
 /// rds_template_secret_name is what postgres_scanner sets when it re-creates the secret
 /// to mint a fresh token; with it, CREATE computes the token at once.
 const RDS_CHAIN: [Param; 23] =
-    join(AWS_CHAIN, [text("rds_user"), text("rds_host"), integer("rds_port"), text("rds_template_secret_name")]);
+    join(AWS_CHAIN, [text("rds_user"), text("rds_host"), port("rds_port"), text("rds_template_secret_name")]);
 /// DuckDB refuses an rds secret without these (and a region, which may come from the
 /// environment or the `s3_region` setting).
 const RDS_REQUIRED: &[&str] = &["chain", "rds_user", "rds_host", "rds_port"];
@@ -241,7 +346,7 @@ const AZURE_COMMON: [Param; 5] =
     [text("account_name"), text("endpoint"), text("http_proxy"), text("proxy_user_name"), secret("proxy_password")];
 const AZURE_CONFIG: [Param; 6] = join(AZURE_COMMON, [secret("connection_string")]);
 /// `chain`: `;`-separated list of cli, managed_identity, workload_identity, env, default.
-const AZURE_CHAIN: [Param; 6] = join(AZURE_COMMON, [text("chain")]);
+const AZURE_CHAIN: [Param; 6] = join(AZURE_COMMON, [chain("chain", AZURE_CHAIN_LINKS)]);
 /// Client, object and resource ids name an identity; they are not credentials.
 const AZURE_MANAGED_IDENTITY: [Param; 8] =
     join(AZURE_COMMON, [text("client_id"), text("object_id"), text("resource_id")]);
@@ -275,7 +380,7 @@ const HUGGINGFACE_CHAIN: &[Param] = &[];
 const POSTGRES: &[Param] = &[
     text("host"),
     text("hostaddr"),
-    integer("port"),
+    port("port"),
     text("database"),
     text("user"),
     secret("password"),
@@ -285,7 +390,7 @@ const POSTGRES: &[Param] = &[
     // The name of an `rds` secret whose IAM token becomes the password.
     text("aws_rds_secret"),
     text("require_auth"),
-    text("channel_binding"),
+    one_of("channel_binding", PG_DISABLE_PREFER_REQUIRE),
     integer("connect_timeout"),
     text("client_encoding"),
     text("options"),
@@ -299,23 +404,23 @@ const POSTGRES: &[Param] = &[
     integer("keepalives_count"),
     integer("tcp_user_timeout"),
     text("replication"),
-    text("gssencmode"),
-    text("sslmode"),
+    one_of("gssencmode", PG_DISABLE_PREFER_REQUIRE),
+    one_of("sslmode", PG_SSLMODES),
     text("requiressl"),
-    text("sslnegotiation"),
+    one_of("sslnegotiation", PG_SSLNEGOTIATION),
     text("sslcompression"),
     text("sslcert"),
     text("sslkey"),
     text("sslkeylogfile"),
     secret("sslpassword"),
-    text("sslcertmode"),
+    one_of("sslcertmode", PG_SSLCERTMODES),
     text("sslrootcert"),
     text("sslcrl"),
     text("sslcrldir"),
     text("sslsni"),
     text("requirepeer"),
-    text("ssl_min_protocol_version"),
-    text("ssl_max_protocol_version"),
+    one_of_any_case("ssl_min_protocol_version", PG_TLS_VERSIONS),
+    one_of_any_case("ssl_max_protocol_version", PG_TLS_VERSIONS),
     text("min_protocol_version"),
     text("max_protocol_version"),
     text("krbsrvname"),
@@ -324,8 +429,8 @@ const POSTGRES: &[Param] = &[
     secret("scram_client_key"),
     secret("scram_server_key"),
     text("service"),
-    text("target_session_attrs"),
-    text("load_balance_hosts"),
+    one_of("target_session_attrs", PG_TARGET_SESSION_ATTRS),
+    one_of("load_balance_hosts", PG_LOAD_BALANCE_HOSTS),
     text("oauth_issuer"),
     text("oauth_client_id"),
     secret("oauth_client_secret"),
@@ -340,12 +445,12 @@ const POSTGRES: &[Param] = &[
 const MYSQL: &[Param] = &[
     text("host"),
     // VARCHAR in DuckDB; a port all the same.
-    integer("port"),
+    port("port"),
     text("user"),
     secret("password"),
     text("database"),
     text("socket"),
-    text("ssl_mode"),
+    one_of_any_case("ssl_mode", MYSQL_SSL_MODES),
     text("ssl_ca"),
     text("ssl_capath"),
     text("ssl_cert"),
@@ -367,7 +472,7 @@ const ICEBERG: &[Param] = &[
     secret("client_secret"),
     text("oauth2_server_uri"),
     text("oauth2_scope"),
-    text("oauth2_grant_type"),
+    one_of_any_case("oauth2_grant_type", ICEBERG_GRANT_TYPES),
     secret("token"),
     secret("refresh_token"),
     integer("expires_in"),
@@ -564,6 +669,57 @@ mod tests {
                     assert!(!credential || param.sensitive, "{}/{}: {n} should be sensitive", t.name, p.name);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn value_sets_fit_their_kinds_and_refuse_what_duckdb_would() {
+        for t in SECRET_TYPES {
+            for p in t.providers {
+                for param in p.params {
+                    match param.values {
+                        Values::Any => {}
+                        Values::Range { min, max } => {
+                            assert!(param.kind == Kind::Integer && min <= max, "{}", param.name)
+                        }
+                        Values::OneOf { values, .. } | Values::Chain(values) => {
+                            assert!(
+                                param.kind == Kind::Text && !values.is_empty() && !param.sensitive,
+                                "{}",
+                                param.name
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        let param = |t: &str, p: &str, name: &str| *secret_type(t).unwrap().provider(p).unwrap().param(name).unwrap();
+        let url_style = param("s3", "config", "url_style").values;
+        assert_eq!(url_style.refuse_text("path"), None);
+        let refused = url_style.refuse_text("pathh").unwrap();
+        assert_eq!((refused.allowed.as_str(), refused.close), ("path, vhost", Some("path")));
+        // httpfs compares exactly: `Path` would silently mean vhost
+        assert_eq!(url_style.refuse_text("Path").unwrap().close, Some("path"));
+        let ssl_mode = param("mysql", "config", "ssl_mode").values;
+        assert_eq!(ssl_mode.refuse_text("VERIFY_IDENTITY"), None);
+        assert_eq!(ssl_mode.refuse_text("verify-ca").unwrap().close, Some("verify_ca"));
+        let sslmode = param("postgres", "config", "sslmode").values;
+        assert_eq!(sslmode.refuse_text("verify_full").unwrap().close, Some("verify-full"));
+        let chain = param("s3", "credential_chain", "chain").values;
+        assert_eq!(chain.refuse_text("env;config;sso"), None);
+        assert_eq!(chain.refuse_text("env;confg").unwrap().item, "confg");
+        assert_eq!(param("azure", "credential_chain", "chain").values.refuse_text("cli;env"), None);
+        assert_eq!(param("s3", "credential_chain", "validation").values.refuse_text("NONE"), None);
+        let grant = param("iceberg", "config", "oauth2_grant_type").values;
+        assert_eq!(grant.refuse_text("CLIENT_CREDENTIALS"), None);
+        assert_eq!(grant.refuse_text("client_credential").unwrap().close, Some("client_credentials"));
+        assert_eq!(param("postgres", "config", "ssl_min_protocol_version").values.refuse_text("tlsv1.2"), None);
+        for (t, p) in [("postgres", "port"), ("mysql", "port"), ("rds", "rds_port")] {
+            let provider = secret_type(t).unwrap().default_provider;
+            let values = param(t, provider, p).values;
+            assert_eq!(values.refuse_integer(5432), None);
+            assert_eq!(values.refuse_integer(0).as_deref(), Some("between 1 and 65535"));
+            assert!(values.refuse_integer(99_999_999_999_999).is_some());
         }
     }
 

@@ -53,6 +53,12 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
         }
     };
     let mut document = Document::default();
+    let blank = text.lines().map(str::trim).all(|l| l.is_empty() || l.starts_with('#') || l == "---" || l == "...");
+    if blank || root.is_null() {
+        // An empty file, or one of comments only: loading nothing would hide the mistake.
+        problems.push(Diagnostic::error(file, None, "the file is empty: list the secrets under 'secrets:'"));
+        return document;
+    }
     match key.filter(|k| !k.is_empty()) {
         Some(path) => {
             document.options.outer_allow_commands = outer_allow_commands(&root, path);
@@ -62,10 +68,9 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
             }
         }
         None => {
-            if root.is_null() {
-                return document;
-            }
             let has_secrets = root.get("secrets").is_some();
+            // `secrets` one level down or more: the file is meant for `key :=`.
+            let nested = if has_secrets { None } else { nested_secrets(&root, String::new(), 4) };
             let root_at = root.at;
             let kind = root.kind_name();
             let Value::Mapping(entries) = root.value else {
@@ -84,10 +89,18 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                     "secrets" => document.secrets = read_secrets(file, v, problems),
                     // Room for anchors: `x-defaults: &s3 {...}` as in docker-compose files.
                     _ if name.starts_with("x-") => {}
+                    // The one error below says what to do instead.
+                    _ if nested.is_some() => {}
                     _ => problems.push(unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
                 }
             }
-            if !has_secrets {
+            if let Some(path) = nested {
+                problems.push(Diagnostic::error(
+                    file,
+                    None,
+                    format!("no 'secrets' key at the top level, but '{path}' holds one: did you mean key := '{path}'?"),
+                ));
+            } else if !has_secrets {
                 problems.push(Diagnostic::error(
                     file,
                     None,
@@ -120,21 +133,46 @@ fn outer_allow_commands(root: &Node, path: &str) -> Vec<Node> {
     found
 }
 
+/// The dotted path of the first mapping key `secrets` below the top level, breadth first.
+fn nested_secrets(node: &Node, prefix: String, depth: usize) -> Option<String> {
+    let Value::Mapping(entries) = &node.value else { return None };
+    let named = |k: &Node| k.as_str().filter(|n| !n.is_empty() && !n.contains('.')).map(str::to_string);
+    if !prefix.is_empty() && entries.iter().any(|(k, v)| k.as_str() == Some("secrets") && !v.is_null()) {
+        return Some(format!("{prefix}.secrets"));
+    }
+    if depth == 0 {
+        return None;
+    }
+    entries.iter().find_map(|(k, v)| {
+        let name = named(k)?;
+        let path = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        nested_secrets(v, path, depth - 1)
+    })
+}
+
 /// Follows a dotted path (`duckdb.secrets`) through mappings, taking the node out.
 fn select(root: Node, path: &str) -> Result<Node, String> {
     let mut node = root;
     let mut walked = String::new();
-    for part in path.split('.') {
+    let parts: Vec<&str> = path.split('.').collect();
+    for (index, part) in parts.iter().copied().enumerate() {
         let entries = match node.value {
             Value::Mapping(entries) => entries,
             _ => Vec::new(),
         };
+        let keys: Vec<String> = entries.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect();
         let next = entries.into_iter().find(|(k, _)| k.as_str() == Some(part)).map(|(_, v)| v).ok_or_else(|| {
-            if walked.is_empty() {
+            let mut message = if walked.is_empty() {
                 format!("key '{path}': the document has no top-level key '{part}'")
             } else {
                 format!("key '{path}': '{walked}' has no key '{part}'")
+            };
+            if let Some(close) = did_you_mean(part, keys.iter().map(String::as_str)) {
+                let mut fixed = parts.clone();
+                fixed[index] = close;
+                message.push_str(&format!("; did you mean key := '{}'?", fixed.join(".")));
             }
+            message
         })?;
         if !walked.is_empty() {
             walked.push('.');
@@ -383,6 +421,46 @@ mod tests {
         // without key, the options are read as usual
         let doc = read_ok("options:\n  allow_commands: false\nsecrets: {}\n", None);
         assert!(doc.options.allow_commands.is_some() && doc.options.outer_allow_commands.is_empty());
+    }
+
+    #[test]
+    fn an_empty_file_says_so() {
+        for text in ["", "\n\n", "# only a comment\n# and another\n", "---\n"] {
+            let found = problems_of(text);
+            assert_eq!(found, ["s.yaml: the file is empty: list the secrets under 'secrets:'"], "{text:?}");
+            let mut problems = Vec::new();
+            read("s.yaml", text, Some("duckdb.secrets"), &mut problems);
+            assert!(problems[0].message.starts_with("the file is empty"), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn a_nested_secrets_key_suggests_key() {
+        let found = problems_of("duckdb:\n  settings: {}\n  secrets:\n    a: {type: http}\nother: 1\n");
+        assert_eq!(
+            found,
+            ["s.yaml: no 'secrets' key at the top level, but 'duckdb.secrets' holds one: did you mean key := \
+              'duckdb.secrets'?"],
+        );
+        let found = problems_of("profile:\n  outputs:\n    dev:\n      secrets: [{type: http}]\n");
+        assert!(found[0].contains("did you mean key := 'profile.outputs.dev.secrets'?"), "{found:?}");
+        // without a nested one, the unknown keys are reported as before
+        let found = problems_of("duckdb:\n  settings: {}\n");
+        assert!(found.iter().any(|p| p.contains("unknown top-level key 'duckdb'")), "{found:?}");
+        assert!(found.iter().any(|p| p.contains("no 'secrets' key")), "{found:?}");
+    }
+
+    #[test]
+    fn a_mistyped_key_gets_a_suggestion() {
+        let text = "duckdb:\n  secrets:\n    a: {type: http}\n";
+        for (key, fix) in [("duckdb.secret", "duckdb.secrets"), ("duckbd.secrets", "duckdb.secrets")] {
+            let mut problems = Vec::new();
+            read("s.yaml", text, Some(key), &mut problems);
+            assert!(problems[0].message.ends_with(&format!("did you mean key := '{fix}'?")), "{problems:?}");
+        }
+        let mut problems = Vec::new();
+        read("s.yaml", text, Some("elsewhere.secrets"), &mut problems);
+        assert!(!problems[0].message.contains("did you mean"), "{problems:?}");
     }
 
     #[test]

@@ -258,9 +258,16 @@ fn load_variables(
                     );
                 }
             }
-            Err(message) => {
-                problems.push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file"))
-            }
+            // The file's own env_file is blamed on the file; the call's on the call.
+            Err(message) => match at {
+                Some(_) => problems
+                    .push(Diagnostic::error(file, at, format!("env_file '{shown}' {message}")).in_field("env_file")),
+                None => problems.push(Diagnostic::error(
+                    &format!("env_file := '{shown}'"),
+                    None,
+                    format!("{message}{}", looked_at(&path)),
+                )),
+            },
         }
     }
     (variables, consulted)
@@ -528,6 +535,12 @@ impl Checker<'_> {
                 }
                 (Some(param), None) => {
                     if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
+                        // Only a value written in the document itself earns a did-you-mean.
+                        let literal = matches!(value, Cow::Borrowed(_))
+                            && value.as_str().is_some_and(|t| !interpolate::has_reference(t));
+                        if !self.accepts(param, &v, value.at, literal) {
+                            continue;
+                        }
                         secret.params.push(Param {
                             name: param.name.to_string(),
                             value: v,
@@ -542,6 +555,38 @@ impl Checker<'_> {
             if !fields.iter().any(|(k, _, _)| k == required) {
                 self.error(def.at, required, format!("missing required field '{required}' for type '{}'", entry.name));
             }
+        }
+    }
+
+    /// Checks a closed value set or a range (see `catalog::Values`). The value itself is
+    /// never quoted (any value may be a credential in the wrong field); a literal one gets
+    /// the closest allowed value as a hint, a `${…}` one not even that.
+    fn accepts(&mut self, param: &catalog::Param, value: &ParamValue, at: Location, literal: bool) -> bool {
+        let message = match value {
+            ParamValue::Text(text) => param.values.refuse_text(text.expose()).map(|refusal| {
+                let hint = match refusal.close {
+                    Some(close) if literal => format!("; did you mean '{close}'?"),
+                    _ => String::new(),
+                };
+                let what = match param.values {
+                    catalog::Values::Chain(_) => "a link of the chain is not one of",
+                    _ => "the value is not one of",
+                };
+                let origin = if literal { "" } else { " (it comes from a reference and is not shown)" };
+                format!("{what}: {}{origin}{hint}", refusal.allowed)
+            }),
+            ParamValue::Integer(n) => param.values.refuse_integer(*n).map(|range| {
+                let origin = if literal { "" } else { " (it comes from a reference and is not shown)" };
+                format!("the value is out of range: it must be {range}{origin}")
+            }),
+            _ => None,
+        };
+        match message {
+            Some(message) => {
+                self.error(at, param.name, message);
+                false
+            }
+            None => true,
         }
     }
 
@@ -688,6 +733,13 @@ impl Checker<'_> {
                 };
                 let mut out = Vec::new();
                 for item in items {
+                    if let Some(what) = typed_scalar(item) {
+                        let message = format!(
+                            "expected a string or a list of strings, not {what} (quote it if it is meant as text)"
+                        );
+                        self.error(item.at, field, message);
+                        return None;
+                    }
                     out.push(self.text(item, field)?.0);
                 }
                 Some(ParamValue::List(out))
@@ -703,9 +755,16 @@ impl Checker<'_> {
                 };
                 let mut out = Vec::new();
                 for (k, v) in entries {
-                    let key = k.as_str().unwrap_or_default().to_string();
+                    let Some(key) = k.as_str().filter(|_| !k.is_null()).map(str::to_string) else {
+                        self.error(k.at, field, format!("a key must be a string, not {}", k.kind_name()));
+                        return None;
+                    };
                     if key.contains('\0') {
                         self.error(k.at, field, "a key contains a NUL byte");
+                        return None;
+                    }
+                    if v.is_null() {
+                        self.error(v.at, field, "a value must be a string, not null (write '' for an empty one)");
                         return None;
                     }
                     out.push((key, self.text(v, field)?.0));
@@ -845,21 +904,90 @@ impl Checker<'_> {
     }
 }
 
+/// What YAML itself would read a plain scalar as, when that is not a string: a list item
+/// written `42`, `true` or `~` is a typo or a missing quote, not a path prefix.
+fn typed_scalar(node: &Node) -> Option<&'static str> {
+    let Value::Scalar { text, plain: true } = &node.value else { return None };
+    if node.is_null() {
+        return Some("null");
+    }
+    if matches!(text.as_str(), "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+        return Some("a boolean");
+    }
+    let number = text.parse::<i64>().is_ok()
+        || (text.parse::<f64>().is_ok() && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)));
+    number.then_some("a number")
+}
+
 /// Reads the file named by the request (relative to the working directory, `~` expanded)
 /// and validates it.
 pub fn validate_file(request: &Request, environment: &Environment) -> Outcome {
-    let path = interpolate::expand_home(&request.file);
-    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
-        Ok(text) => {
+    match read_secrets_file(&request.file) {
+        Ok((path, text)) => {
             let mut outcome = validate(request, &path, &text, environment);
             warn_if_readable_by_others(request, &path, &mut outcome);
             outcome
         }
-        Err(message) => Outcome {
-            diagnostics: vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))],
-            ..Outcome::default()
-        },
+        Err(problem) => Outcome { diagnostics: vec![*problem], ..Outcome::default() },
     }
+}
+
+/// How a problem with a path argument that must not be echoed is labelled.
+const PATH_ARGUMENT: &str = "the path argument";
+
+/// Reads the secrets file, or says where it looked. The path is echoed only when it can be
+/// a file name: a URL may carry credentials, and YAML text passed as the path may be a
+/// whole secrets file, tokens included.
+fn read_secrets_file(given: &str) -> Result<(PathBuf, String), Box<Diagnostic>> {
+    if let Some(scheme) = url_scheme(given) {
+        return Err(Box::new(Diagnostic::error(
+            PATH_ARGUMENT,
+            None,
+            format!(
+                "only local files are read, not {scheme}:// URLs (reading through DuckDB's file systems would \
+                 need credentials that this very file may define): copy the file to a local path"
+            ),
+        )));
+    }
+    let path = interpolate::expand_home(given);
+    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
+        Ok(text) => Ok((path, text)),
+        Err(_) if looks_like_yaml(given) => Err(Box::new(Diagnostic::error(
+            PATH_ARGUMENT,
+            None,
+            "looks like YAML text, not the name of a file (and no such file exists): write the YAML into a \
+             file and pass that file's path. The argument is not shown: it may hold a credential",
+        ))),
+        Err(message) => {
+            Err(Box::new(Diagnostic::error(given, None, format!("the secrets file {message}{}", looked_at(&path)))))
+        }
+    }
+}
+
+/// ` (path tried: /abs; working directory: /cwd)`: calls from Python or dbt run in a
+/// working directory their users rarely know.
+pub fn looked_at(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let absolute = match &cwd {
+        Some(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let cwd = cwd.map_or_else(|| "unknown".to_string(), |c| c.display().to_string());
+    format!(" (path tried: {}; working directory: {cwd})", absolute.display())
+}
+
+/// The scheme of `s3://…`, `https://…` and the like.
+fn url_scheme(given: &str) -> Option<&str> {
+    let (scheme, _) = given.trim_start().split_once("://")?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}
+
+/// Text no sensible path holds, and YAML nearly always does.
+fn looks_like_yaml(given: &str) -> bool {
+    given.contains(['\n', '\r', '{']) || given.contains(": ")
 }
 
 fn warn_if_readable_by_others(request: &Request, path: &Path, outcome: &mut Outcome) {
@@ -890,9 +1018,7 @@ pub struct Declared {
 /// The secrets a file defines (honouring `key` and `names`), without resolving values:
 /// what unloading needs, so it works after the variables are gone.
 pub fn declared_secrets(request: &Request) -> Result<Vec<Declared>, Vec<Diagnostic>> {
-    let path = interpolate::expand_home(&request.file);
-    let text = interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES)
-        .map_err(|message| vec![Diagnostic::error(&request.file, None, format!("the secrets file {message}"))])?;
+    let (_, text) = read_secrets_file(&request.file).map_err(|problem| vec![*problem])?;
     let mut problems = Vec::new();
     let document = document::read(&request.file, &text, request.key.as_deref(), &mut problems);
     if !problems.is_empty() {
@@ -1070,6 +1196,111 @@ mod tests {
         assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
         assert!(outcome.secrets[0].params.iter().all(|p| p.sensitive));
         assert_eq!(outcome.secrets[0].params.len(), 3);
+    }
+
+    #[test]
+    fn closed_value_sets_suggest_and_never_quote_a_value() {
+        std::env::set_var("YS_V_STYLE_CANARY", "tok-canary-in-the-wrong-field");
+        let text =
+            "secrets:\n  a: {type: s3, url_style: pathh}\n  b: {type: s3, url_style: '${YS_V_STYLE_CANARY}'}\n  \
+                    c: {type: mysql, host: h, ssl_mode: verify-ca}\n  d: {type: s3, provider: credential_chain, chain: \
+                    'env;confg'}\n  e: {type: postgres, sslmode: require}\n  f: {type: s3, url_style: patx}\n";
+        let found = errors(&check(text));
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert_eq!(
+            found[0],
+            "s.yaml:2:28: secret 'a', field 'url_style': the value is not one of: path, vhost; did you mean 'path'?"
+        );
+        assert_eq!(
+            found[1],
+            "s.yaml:3:28: secret 'b', field 'url_style': the value is not one of: path, vhost (it comes from a \
+             reference and is not shown)"
+        );
+        assert!(
+            found[2].ends_with(
+                "not one of: disabled, preferred, required, verify_ca, verify_identity; did you mean 'verify_ca'?"
+            ),
+            "{found:?}"
+        );
+        assert!(found[3].ends_with("a link of the chain is not one of: config, env, sso, sts, instance, process, web_identity; did you mean 'config'?"), "{found:?}");
+        for message in &found {
+            for value in ["pathh", "canary", "verify-ca", "confg", "patx"] {
+                assert!(!message.contains(value), "{value} in {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn ports_are_in_range_and_scopes_are_strings() {
+        std::env::set_var("YS_V_BIG_PORT", "70000");
+        let text =
+            "secrets:\n  a: {type: postgres, port: 99999999999999}\n  b: {type: mysql, port: '${YS_V_BIG_PORT}'}\n  \
+                    c: {type: http, scope: 42}\n  d: {type: http, scope: ['https://a/', true]}\n  \
+                    e: {type: http, extra_http_headers: {X-A: }}\n  f: {type: postgres, connection_string: \
+                    'postgresql://h:0/db'}\n  g: {type: http, scope: '42'}\n";
+        let found = errors(&check(text));
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].ends_with("field 'port': the value is out of range: it must be between 1 and 65535"));
+        assert!(found[1].ends_with("field 'port': the value is out of range: it must be between 1 and 65535 (it comes from a reference and is not shown)"));
+        assert!(found[2].contains("field 'scope': expected a string or a list of strings, not a number (quote it"));
+        assert!(found[3].contains("field 'scope'") && found[3].contains("not a boolean"), "{found:?}");
+        assert!(found[4].contains("field 'extra_http_headers': a value must be a string, not null"), "{found:?}");
+        // from a connection string: not a literal of the file either
+        assert!(found[5].contains("field 'port': the value is out of range") && found[5].contains("reference"));
+        assert!(found.iter().all(|m| !m.contains("99999999999999") && !m.contains("70000")), "{found:?}");
+    }
+
+    fn file_problem(path: &str) -> String {
+        let request = Request { file: path.into(), ..Request::default() };
+        let outcome = validate_file(&request, &Environment::everything());
+        assert_eq!(outcome.diagnostics.len(), 1, "{:?}", outcome.diagnostics);
+        outcome.diagnostics[0].to_string()
+    }
+
+    #[test]
+    fn a_missing_file_names_the_absolute_path_and_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let found = file_problem("surely/not/here.yaml");
+        let expected = format!(
+            "surely/not/here.yaml: the secrets file does not exist (path tried: {}; working directory: {})",
+            cwd.join("surely/not/here.yaml").display(),
+            cwd.display()
+        );
+        assert_eq!(found, expected);
+        assert!(file_problem("/surely/not/here.yaml").contains("(path tried: /surely/not/here.yaml; working"));
+    }
+
+    #[test]
+    fn urls_and_yaml_text_given_as_the_path_are_not_echoed() {
+        for url in ["s3://bucket/secrets.yaml", "https://user:pw-canary@host/s.yaml", "gs://b/s.yaml"] {
+            let found = file_problem(url);
+            assert!(found.starts_with("the path argument: only local files are read, not "), "{found}");
+            assert!(!found.contains("canary") && !found.contains("bucket") && !found.contains("/s.yaml"), "{found}");
+        }
+        for text in [
+            "secrets: {gh: {type: http, bearer_token: ghp_canary123}}",
+            "secrets:\n  gh:\n    type: http\n    bearer_token: ghp_canary123\n",
+            "{secrets: {}}",
+        ] {
+            let found = file_problem(text);
+            assert!(found.starts_with("the path argument: looks like YAML text"), "{found}");
+            assert!(!found.contains("canary") && !found.contains("secrets:"), "{found}");
+        }
+    }
+
+    #[test]
+    fn a_calls_env_file_problem_blames_the_call() {
+        let request = Request { file: "s.yaml".into(), env_files: vec!["no/such.env".into()], ..Request::default() };
+        let outcome = validate(&request, Path::new("/nonexistent/s.yaml"), "secrets: {}\n", &Environment::everything());
+        let found = errors(&outcome);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("env_file := 'no/such.env': does not exist (path tried: /"), "{found:?}");
+        assert!(!found[0].contains("s.yaml"), "{found:?}");
+        // the file's own env_file is still the file's problem, with its place
+        let text = "options:\n  env_file: no/such.env\nsecrets: {}\n";
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let found = errors(&validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything()));
+        assert!(found[0].starts_with("s.yaml:2:13: 'env_file': env_file '/nonexistent/no/such.env'"), "{found:?}");
     }
 
     #[test]

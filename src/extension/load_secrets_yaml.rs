@@ -1,5 +1,5 @@
 //! `load_secrets_yaml(path, …)`: validates the whole file, then creates every secret, all
-//! or nothing; one row per secret. Bind only reads arguments: the file is read and the
+//! or nothing; one row per secret, with the warnings that concern it. Bind only reads arguments: the file is read and the
 //! secrets are created once, when the query executes (EXPLAIN, DESCRIBE and PREPARE bind
 //! without executing, and clients may bind a query more than once).
 
@@ -13,7 +13,7 @@ use super::output::{boolean, varchar, varchar_list, Cell, Pending};
 use super::provenance::now_micros;
 use super::Shared;
 use crate::core::catalog;
-use crate::core::diagnostics::error_report;
+use crate::core::diagnostics::{error_report, Diagnostic, Severity};
 use crate::core::interpolate::expand_home;
 use crate::core::plan;
 use crate::core::provenance::Record;
@@ -38,6 +38,7 @@ impl VTab for LoadSecretsYaml {
             ("action", varchar()),
             ("source", varchar()),
             ("sql", varchar()),
+            ("warnings", varchar_list()),
         ];
         Ok(args::bind_call(bind, columns)?)
     }
@@ -116,6 +117,7 @@ fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<V
             Cell::text(action),
             Cell::text(source),
             Cell::text(redacted),
+            Cell::TextList(warnings_for(&outcome.diagnostics, &secret.name)),
         ]);
     }
     let tag = apply::call_tag();
@@ -149,4 +151,15 @@ fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<V
             .collect(),
     );
     Ok(rows)
+}
+
+/// The warnings a load would otherwise keep to itself (a literal credential, a file others
+/// can read, an ignored field, a value DuckDB shows in clear): the secret's own, and the
+/// file's, which concern every secret in it.
+fn warnings_for(diagnostics: &[Diagnostic], name: &str) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning && d.secret.as_deref().is_none_or(|s| s == name))
+        .map(ToString::to_string)
+        .collect()
 }

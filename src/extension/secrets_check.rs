@@ -1,6 +1,7 @@
 //! `secrets_check(path, …)`: the load's whole validation with no side effect, as rows —
-//! a lint for CI and dbt tests. And `secrets_check()`: `'ok'` while everything this
-//! extension loaded is still present and unchanged at its origin, else what changed.
+//! a lint for CI and dbt tests. And `secrets_check()`: `SELECT secrets_check()` is `'ok'`
+//! while everything this extension loaded is still present and unchanged at its origin, else
+//! what changed; `FROM secrets_drift()` gives one row per change.
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
@@ -16,6 +17,9 @@ use super::Shared;
 use crate::core::provenance::{Drift, Status};
 use crate::core::validate;
 
+/// The columns of both table forms.
+const COLUMNS: [&str; 6] = ["name", "type", "severity", "field", "message", "source"];
+
 pub struct SecretsCheckTable;
 
 impl VTab for SecretsCheckTable {
@@ -23,7 +27,7 @@ impl VTab for SecretsCheckTable {
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns = ["name", "type", "severity", "field", "message", "source"].map(|name| (name, varchar()));
+        let columns = COLUMNS.map(|name| (name, varchar()));
         let mut bound = args::bind_call(bind, columns.into())?;
         bound.args.request.lint = true;
         Ok(bound)
@@ -67,14 +71,18 @@ fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, Strin
         .collect())
 }
 
-/// `secrets_check()`: one text for the whole chunk.
-fn drift_report(
-    shared: &Shared,
-    input: &mut DataChunkHandle,
-    output: &mut dyn WritableVector,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let report = shared.database.with_connection(|conn| {
-        // Drift checks read files as a load does: not at all without external access.
+/// One drift problem of a secret this extension loaded.
+struct DriftProblem {
+    name: String,
+    type_name: String,
+    message: String,
+    source: String,
+}
+
+/// What changed since each secret this extension loaded was loaded. Drift checks read
+/// files as a load does: not at all without external access.
+fn drift_problems(shared: &Shared) -> Result<Vec<DriftProblem>, String> {
+    shared.database.with_connection(|conn| {
         let (state, _) = apply::checked_state(conn, false)?;
         let existing: std::collections::HashSet<String> =
             state.existing.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
@@ -82,24 +90,76 @@ fn drift_report(
         let mut problems = Vec::new();
         for record in shared.loaded.snapshot() {
             let present = existing.contains(&record.name);
-            match drift.status(&record, present) {
-                Status::Ok => {}
-                Status::Missing => problems.push(format!(
-                    "secret '{}': missing (dropped since it was loaded from {})",
-                    record.name, record.file
-                )),
-                Status::Stale(reasons) => {
-                    problems.push(format!("secret '{}': stale: {}", record.name, reasons.join("; ")))
-                }
-            }
+            let message = match drift.status(&record, present) {
+                Status::Ok => continue,
+                Status::Missing => format!("missing (dropped since it was loaded from {})", record.file),
+                Status::Stale(reasons) => format!("stale: {}", reasons.join("; ")),
+            };
+            let source = format!("{}:{}", record.file, record.line);
+            problems.push(DriftProblem { name: record.name, type_name: record.type_name, message, source });
         }
-        Ok(if problems.is_empty() { "ok".to_string() } else { problems.join("\n") })
-    })?;
+        Ok(problems)
+    })
+}
+
+/// `secrets_check()` as a scalar: one text for the whole chunk.
+fn drift_report(
+    shared: &Shared,
+    input: &mut DataChunkHandle,
+    output: &mut dyn WritableVector,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let problems = drift_problems(shared)?;
+    let report = if problems.is_empty() {
+        "ok".to_string()
+    } else {
+        problems.iter().map(|p| format!("secret '{}': {}", p.name, p.message)).collect::<Vec<_>>().join("\n")
+    };
     let vector = output.flat_vector();
     for row in 0..input.len().max(1) {
         vector.insert(row, report.as_str());
     }
     Ok(())
+}
+
+/// `FROM secrets_drift()`: the drift report as rows, with `secrets_check(path)`'s columns,
+/// so a dbt test or a CI query fails on any row; no row while everything is as loaded. It
+/// has its own name because DuckDB v1.5.5 keeps only the first table function registered
+/// under a name through the C API: a second `secrets_check` overload is accepted and dropped.
+pub struct SecretsCheckDrift;
+
+impl VTab for SecretsCheckDrift {
+    type BindData = Shared;
+    type InitData = Pending;
+
+    fn bind(bind: &BindInfo) -> Result<Shared, Box<dyn std::error::Error>> {
+        for name in COLUMNS {
+            bind.add_result_column(name, varchar());
+        }
+        Ok(Shared::from_bind(bind))
+    }
+
+    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+        Ok(Pending::default())
+    }
+
+    fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
+        let shared = info.get_bind_data();
+        info.get_init_data().emit(output, || {
+            Ok(drift_problems(shared)?
+                .into_iter()
+                .map(|p| {
+                    vec![
+                        Cell::text(p.name),
+                        Cell::text(p.type_name),
+                        Cell::text("error"),
+                        Cell::Text(None),
+                        Cell::text(p.message),
+                        Cell::text(p.source),
+                    ]
+                })
+                .collect())
+        })
+    }
 }
 
 pub struct SecretsCheckScalar;
