@@ -124,15 +124,19 @@ pub fn plan(secret: &Secret, name: &str, timeout_s: u64) -> Result<Probe, String
                 quote_literal(&path).map_err(nul)?,
                 quote_ident(name).map_err(nul)?
             );
-            let select = format!("SELECT * FROM {query}({}, 'SELECT 1')", quote_literal(&format!("{name}_db")).map_err(nul)?);
+            let select =
+                format!("SELECT * FROM {query}({}, 'SELECT 1')", quote_literal(&format!("{name}_db")).map_err(nul)?);
             (database_target(secret, port), Vec::new(), vec![attach, select], vec![detach])
         }
         "s3" | "r2" | "gcs" | "azure" | "huggingface" => {
             if secret.scope.is_empty() {
-                let why = format!("a {type_name} secret without a scope names no bucket or container to list: give it a scope");
+                let why = format!(
+                    "a {type_name} secret without a scope names no bucket or container to list: give it a scope"
+                );
                 return untestable(String::new(), why);
             }
-            let prefixes: Vec<String> = secret.scope.iter().map(|s| format!("{}yamlsecrets-probe-{name}", under(s))).collect();
+            let prefixes: Vec<String> =
+                secret.scope.iter().map(|s| format!("{}yamlsecrets-probe-{name}", under(s))).collect();
             probe_secret.scope = prefixes.clone();
             let checks = prefixes
                 .iter()
@@ -169,10 +173,8 @@ pub fn plan(secret: &Secret, name: &str, timeout_s: u64) -> Result<Probe, String
         }
         "ducklake" => {
             probe_secret.scope = vec![format!("{PROBE_SCHEME}{name}")];
-            let attach = format!(
-                "ATTACH {} AS {alias} (READ_ONLY)",
-                quote_literal(&format!("ducklake:{name}")).map_err(nul)?
-            );
+            let attach =
+                format!("ATTACH {} AS {alias} (READ_ONLY)", quote_literal(&format!("ducklake:{name}")).map_err(nul)?);
             let target = text_param(secret, &["data_path"]).unwrap_or_default();
             (redact_url_passwords(&target), http_settings, vec![attach], vec![detach])
         }
@@ -182,6 +184,10 @@ pub fn plan(secret: &Secret, name: &str, timeout_s: u64) -> Result<Probe, String
         }
     };
     let create = super::render::create_secret(&probe_secret, false).map_err(nul)?.sql;
+    // The ROLLBACK drops the secret, except where an extension commits on its own (DuckLake's
+    // ATTACH does): the name is this try's alone, so dropping it again is always safe.
+    let mut cleanup = cleanup;
+    cleanup.push(super::render::drop_secret(name, false, None).map_err(nul)?);
     Ok(Probe { target, plan: Plan::Try(Try { settings, create, checks, cleanup }) })
 }
 
@@ -280,9 +286,7 @@ pub fn timeout_seconds(given: Option<&str>) -> Result<u64, String> {
     let Some(given) = given else { return Ok(DEFAULT_TIMEOUT_S) };
     match given.trim().parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_S as f64 => Ok((t.ceil() as u64).max(1)),
-        _ => Err(format!(
-            "yamlsecrets: timeout := {given} is not a number of seconds between 0 and {MAX_TIMEOUT_S}"
-        )),
+        _ => Err(format!("yamlsecrets: timeout := {given} is not a number of seconds between 0 and {MAX_TIMEOUT_S}")),
     }
 }
 

@@ -51,7 +51,13 @@ fn postgres_attaches_read_only_under_the_throwaway_name_and_detaches() {
             "SELECT * FROM postgres_query('__ys_probe_7_0_db', 'SELECT 1')".to_string(),
         ]
     );
-    assert_eq!(t.cleanup, vec!["DETACH DATABASE IF EXISTS \"__ys_probe_7_0_db\"".to_string()]);
+    assert_eq!(
+        t.cleanup,
+        vec![
+            "DETACH DATABASE IF EXISTS \"__ys_probe_7_0_db\"".to_string(),
+            "DROP TEMPORARY SECRET IF EXISTS \"__ys_probe_7_0\"".to_string(),
+        ]
+    );
     assert!(!probe.target.contains("canary") && !t.checks.concat().contains("canary"));
 }
 
@@ -81,6 +87,7 @@ fn object_stores_list_a_prefix_only_the_probe_uses_under_each_scope() {
         t.create
     );
     assert_eq!(t.settings, vec!["SET SESSION http_timeout = 4", "SET SESSION http_retries = 0"]);
+    assert_eq!(t.cleanup, vec!["DROP TEMPORARY SECRET IF EXISTS \"n\"".to_string()]);
 }
 
 #[test]
@@ -123,7 +130,10 @@ fn ducklake_attaches_through_the_throwaway_secret() {
     let probe = plan(&secret("ducklake", &[], vec![text("data_path", "/lake/", false)]), "n", 1).unwrap();
     let t = tried(&probe);
     assert_eq!(t.checks, vec!["ATTACH 'ducklake:n' AS \"n_db\" (READ_ONLY)".to_string()]);
-    assert_eq!(t.cleanup, vec!["DETACH DATABASE IF EXISTS \"n_db\"".to_string()]);
+    assert_eq!(
+        t.cleanup,
+        vec!["DETACH DATABASE IF EXISTS \"n_db\"".to_string(), "DROP TEMPORARY SECRET IF EXISTS \"n\"".to_string()]
+    );
 }
 
 #[test]

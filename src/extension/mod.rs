@@ -85,7 +85,10 @@ pub fn register(conn: &Connection, database: Database) -> duckdb::Result<()> {
     conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckTable, _>("secrets_check", &shared)?;
     conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", &shared)?;
     conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", &shared)?;
-    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>("test_secrets_yaml", &shared)?;
+    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>(
+        "test_secrets_yaml",
+        &shared,
+    )?;
     conn.register_table_function::<yamlsecrets_types::YamlsecretsTypes>("yamlsecrets_types")?;
     Ok(())
 }

@@ -48,8 +48,13 @@ impl VTab for TestSecretsYaml {
     type InitData = Pending;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns =
-            [("name", varchar()), ("type", varchar()), ("status", varchar()), ("target", varchar()), ("message", varchar())];
+        let columns = [
+            ("name", varchar()),
+            ("type", varchar()),
+            ("status", varchar()),
+            ("target", varchar()),
+            ("message", varchar()),
+        ];
         let args::Bound { args, shared } = args::bind_call(bind, columns.into())?;
         bind.add_result_column("elapsed_ms", integer());
         let timeout = bind.get_named_parameter("timeout").filter(|v| !is_null(v)).map(|v| v.to_string());
@@ -82,7 +87,12 @@ impl VTab for TestSecretsYaml {
 /// What came back from one try: its index, and DuckDB's error if it failed.
 type Answer = (usize, Result<(), String>, Duration);
 
-fn test_file(conn: &CallConnection, database: Database, args: &CallArgs, timeout_s: u64) -> Result<Vec<Vec<Cell>>, String> {
+fn test_file(
+    conn: &CallConnection,
+    database: Database,
+    args: &CallArgs,
+    timeout_s: u64,
+) -> Result<Vec<Vec<Cell>>, String> {
     // Same policy as a load: the tries create secrets, which logging could record.
     let (_, environment) = apply::checked_state(conn, true)?;
     let outcome = validate::validate_file(&args.request, &environment);
@@ -131,7 +141,11 @@ fn test_file(conn: &CallConnection, database: Database, args: &CallArgs, timeout
                 let _ = sender.send((index, result, began.elapsed()));
             });
             if spawned.is_err() {
-                answers[index] = Some((Status::Unreachable, "yamlsecrets could not start a thread for the try".into(), Duration::ZERO));
+                answers[index] = Some((
+                    Status::Unreachable,
+                    "yamlsecrets could not start a thread for the try".into(),
+                    Duration::ZERO,
+                ));
             }
         }
         drop(sender);

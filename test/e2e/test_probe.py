@@ -191,3 +191,26 @@ def test_refused_while_logging_or_without_external_access(connect, servers):
     con.execute("SET enable_external_access = false")
     with pytest.raises(Exception, match="enable_external_access"):
         probe(con, YAML)
+
+
+def test_ducklake_attaches_its_metadata_read_only(connect, tmp_path):
+    """DuckLake's ATTACH commits on its own: the throwaway secret is dropped all the same, and
+    the read-only ATTACH creates no catalog where there was none."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = connect("ducklake")
+    con.execute(f"ATTACH 'ducklake:{tmp_path / 'meta.ducklake'}' AS l (DATA_PATH '{data}/')")
+    con.execute("CREATE TABLE l.t AS SELECT 1 AS i")
+    con.execute("DETACH l")
+    path = tmp_path / "lake.yaml"
+    path.write_text(
+        "secrets:\n"
+        f"  lake_ok: {{type: ducklake, metadata_path: '{tmp_path / 'meta.ducklake'}', data_path: '{data}/'}}\n"
+        f"  lake_missing: {{type: ducklake, metadata_path: '{tmp_path / 'none.ducklake'}', data_path: '{data}/'}}\n"
+    )
+    before = state(con)
+    rows = probe(con, path)
+    assert {n: r["status"] for n, r in rows.items()} == {"lake_ok": "ok", "lake_missing": "refused"}, rows
+    assert "does not exist" in rows["lake_missing"]["message"]
+    assert state(con) == before
+    assert not (tmp_path / "none.ducklake").exists()
