@@ -97,10 +97,14 @@ fn probe_url(scope: &str, name: &str) -> String {
 
 /// The try for `secret` under the throwaway name `name` (also the prefix of attached
 /// database aliases), each step bounded by `timeout_s` where DuckDB offers a setting.
-pub fn plan(secret: &Secret, name: &str, timeout_s: u64) -> Result<Probe, String> {
+/// `test_paths` (the secret's `test_path:`) stand for its scope where a try lists or
+/// requests paths.
+pub fn plan(secret: &Secret, test_paths: &[String], name: &str, timeout_s: u64) -> Result<Probe, String> {
     let nul = |_| format!("yamlsecrets: secret '{}' holds a NUL byte, which DuckDB cannot store", secret.name);
     let type_name = secret.type_name.to_ascii_lowercase();
     let scopes: Vec<String> = secret.scope.iter().map(|s| redact_url_passwords(s)).collect();
+    let paths: &[String] = if test_paths.is_empty() { &secret.scope } else { test_paths };
+    let shown_paths: Vec<String> = paths.iter().map(|s| redact_url_passwords(s)).collect();
     let http_settings =
         vec![format!("SET SESSION http_timeout = {timeout_s}"), "SET SESSION http_retries = 0".to_string()];
     let mut probe_secret = secret.clone();
@@ -129,35 +133,36 @@ pub fn plan(secret: &Secret, name: &str, timeout_s: u64) -> Result<Probe, String
             (database_target(secret, port), Vec::new(), vec![attach, select], vec![detach])
         }
         "s3" | "r2" | "gcs" | "azure" | "huggingface" => {
-            if secret.scope.is_empty() {
+            if paths.is_empty() {
                 let why = format!(
-                    "a {type_name} secret without a scope names no bucket or container to list: give it a scope"
+                    "a {type_name} secret without a scope names no bucket or container to list: give it a scope \
+                     or a test_path"
                 );
                 return untestable(String::new(), why);
             }
-            let prefixes: Vec<String> =
-                secret.scope.iter().map(|s| format!("{}yamlsecrets-probe-{name}", under(s))).collect();
+            let prefixes: Vec<String> = paths.iter().map(|s| format!("{}yamlsecrets-probe-{name}", under(s))).collect();
             probe_secret.scope = prefixes.clone();
             let checks = prefixes
                 .iter()
                 .map(|p| Ok(format!("SELECT count(*) FROM glob({})", quote_literal(&format!("{p}*"))?)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(nul)?;
-            (scopes.join(", "), http_settings, checks, Vec::new())
+            (shown_paths.join(", "), http_settings, checks, Vec::new())
         }
         "http" => {
-            if secret.scope.is_empty() {
-                let why = "an http secret without a scope names no URL to request: give it a scope".to_string();
+            if paths.is_empty() {
+                let why = "an http secret without a scope names no URL to request: give it a scope or a test_path"
+                    .to_string();
                 return untestable(String::new(), why);
             }
-            let urls: Vec<String> = secret.scope.iter().map(|s| probe_url(s, name)).collect();
+            let urls: Vec<String> = paths.iter().map(|s| probe_url(s, name)).collect();
             probe_secret.scope = urls.clone();
             let checks = urls
                 .iter()
                 .map(|u| Ok(format!("SELECT size FROM read_blob({})", quote_literal(u)?)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(nul)?;
-            (scopes.join(", "), http_settings, checks, Vec::new())
+            (shown_paths.join(", "), http_settings, checks, Vec::new())
         }
         // CREATE SECRET itself requests the OAuth2 token (when the secret has a client).
         "iceberg" => {

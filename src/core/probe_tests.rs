@@ -36,7 +36,7 @@ fn postgres_attaches_read_only_under_the_throwaway_name_and_detaches() {
         text("database", "shop", false),
         text("password", "canary-Pw-1234", true),
     ];
-    let probe = plan(&secret("postgres", &[], params), "__ys_probe_7_0", 3).unwrap();
+    let probe = plan(&secret("postgres", &[], params), &[], "__ys_probe_7_0", 3).unwrap();
     assert_eq!(probe.target, "db.example:6543/shop");
     let t = tried(&probe);
     // Temporary, never persistent nor in the file's storage, scoped where no path goes.
@@ -63,7 +63,7 @@ fn postgres_attaches_read_only_under_the_throwaway_name_and_detaches() {
 
 #[test]
 fn mysql_defaults_its_port_and_has_no_timeout_in_the_path() {
-    let probe = plan(&secret("mysql", &[], vec![text("host", "h", false)]), "p", 2).unwrap();
+    let probe = plan(&secret("mysql", &[], vec![text("host", "h", false)]), &[], "p", 2).unwrap();
     assert_eq!(probe.target, "h:3306/");
     assert!(tried(&probe).checks[0].starts_with("ATTACH '' AS \"p_db\" (TYPE mysql, SECRET \"p\", READ_ONLY)"));
 }
@@ -71,7 +71,7 @@ fn mysql_defaults_its_port_and_has_no_timeout_in_the_path() {
 #[test]
 fn object_stores_list_a_prefix_only_the_probe_uses_under_each_scope() {
     let s = secret("s3", &["s3://bucket", "s3://other/data/"], vec![text("secret", "canary", true)]);
-    let probe = plan(&s, "n", 4).unwrap();
+    let probe = plan(&s, &[], "n", 4).unwrap();
     assert_eq!(probe.target, "s3://bucket, s3://other/data/");
     let t = tried(&probe);
     assert_eq!(
@@ -93,19 +93,19 @@ fn object_stores_list_a_prefix_only_the_probe_uses_under_each_scope() {
 #[test]
 fn a_scopeless_store_or_http_secret_and_unknown_types_are_untestable() {
     for type_name in ["s3", "gcs", "r2", "azure", "huggingface", "http"] {
-        let probe = plan(&secret(type_name, &[], Vec::new()), "n", 1).unwrap();
+        let probe = plan(&secret(type_name, &[], Vec::new()), &[], "n", 1).unwrap();
         assert!(matches!(&probe.plan, Plan::Untestable(why) if why.contains("scope")), "{type_name}");
     }
-    let probe = plan(&secret("motherduck", &[], Vec::new()), "n", 1).unwrap();
+    let probe = plan(&secret("motherduck", &[], Vec::new()), &[], "n", 1).unwrap();
     assert!(matches!(&probe.plan, Plan::Untestable(why) if why.contains("no try for type 'motherduck'")));
-    let iceberg = plan(&secret("iceberg", &[], vec![text("token", "t", true)]), "n", 1).unwrap();
+    let iceberg = plan(&secret("iceberg", &[], vec![text("token", "t", true)]), &[], "n", 1).unwrap();
     assert!(matches!(iceberg.plan, Plan::Untestable(_)));
 }
 
 #[test]
 fn http_requests_each_scope_url_with_a_query_only_the_probe_sends() {
     let s = secret("http", &["https://u:pw-canary@h/a.csv", "https://h/b?x=1"], Vec::new());
-    let probe = plan(&s, "n", 1).unwrap();
+    let probe = plan(&s, &[], "n", 1).unwrap();
     assert_eq!(probe.target, "https://u:***@h/a.csv, https://h/b?x=1");
     let t = tried(&probe);
     assert_eq!(t.checks[0], "SELECT size FROM read_blob('https://u:pw-canary@h/a.csv?yamlsecrets_probe=n')");
@@ -119,7 +119,7 @@ fn iceberg_tries_the_token_request_at_create() {
         &[],
         vec![text("client_secret", "cs", true), text("oauth2_server_uri", "http://cat/v1/oauth/tokens", false)],
     );
-    let probe = plan(&s, "n", 1).unwrap();
+    let probe = plan(&s, &[], "n", 1).unwrap();
     assert_eq!(probe.target, "http://cat/v1/oauth/tokens");
     let t = tried(&probe);
     assert!(t.checks.is_empty() && t.create.contains("TYPE 'iceberg'"));
@@ -127,7 +127,7 @@ fn iceberg_tries_the_token_request_at_create() {
 
 #[test]
 fn ducklake_attaches_through_the_throwaway_secret() {
-    let probe = plan(&secret("ducklake", &[], vec![text("data_path", "/lake/", false)]), "n", 1).unwrap();
+    let probe = plan(&secret("ducklake", &[], vec![text("data_path", "/lake/", false)]), &[], "n", 1).unwrap();
     let t = tried(&probe);
     assert_eq!(t.checks, vec!["ATTACH 'ducklake:n' AS \"n_db\" (READ_ONLY)".to_string()]);
     assert_eq!(
@@ -188,4 +188,39 @@ fn timeouts_are_whole_positive_seconds() {
     for bad in ["0", "-1", "nan", "inf", "x", "301"] {
         assert!(timeout_seconds(Some(bad)).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn test_path_is_accepted_never_a_parameter_and_stands_for_the_scope() {
+    use crate::core::validate::{validate, Environment, Request};
+    let text = "secrets:\n  lake:\n    type: s3\n    key_id: k\n    secret: s\n    test_path: s3://bucket/x\n  \
+                web:\n    type: http\n    bearer_token: t\n    test_path: [\"https://h/a\", \"https://h/b\"]\n  \
+                other:\n    type: some_passthrough_type\n    token: t\n    test_path: x://y\n";
+    let request = Request { file: "s.yaml".into(), ..Request::default() };
+    let mut environment = Environment::everything();
+    environment.secret_types.push("some_passthrough_type".into());
+    let outcome = validate(&request, std::path::Path::new("/nonexistent/s.yaml"), text, &environment);
+    assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
+    assert_eq!(
+        outcome.test_paths,
+        vec![
+            ("lake".to_string(), vec!["s3://bucket/x".to_string()]),
+            ("web".to_string(), vec!["https://h/a".to_string(), "https://h/b".to_string()]),
+            ("other".to_string(), vec!["x://y".to_string()]),
+        ]
+    );
+    for secret in &outcome.secrets {
+        assert!(secret.params.iter().all(|p| p.name != "test_path"), "{}", secret.name);
+        let sql = crate::core::render::create_secret(secret, false).unwrap().sql;
+        assert!(!sql.to_ascii_lowercase().contains("test_path") && !sql.contains("x://y"), "{sql}");
+    }
+    let lake = &outcome.secrets[0];
+    let probe = plan(lake, &outcome.test_paths[0].1, "n", 1).unwrap();
+    assert_eq!(probe.target, "s3://bucket/x");
+    assert_eq!(
+        tried(&probe).checks,
+        vec!["SELECT count(*) FROM glob('s3://bucket/x/yamlsecrets-probe-n*')".to_string()]
+    );
+    let web = plan(&outcome.secrets[1], &outcome.test_paths[1].1, "n", 1).unwrap();
+    assert_eq!(tried(&web).checks.len(), 2);
 }

@@ -127,6 +127,9 @@ pub struct Outcome {
     pub env_files: Vec<PathBuf>,
     /// `(name, type)` of every definition read, valid or not.
     pub declared: Vec<(String, String)>,
+    /// `(name, paths)` of each valid secret with a `test_path`: where `test_secrets_yaml`
+    /// tries it instead of its scope.
+    pub test_paths: Vec<(String, Vec<String>)>,
 }
 
 impl Outcome {
@@ -145,7 +148,8 @@ const LITERAL_CREDENTIAL: &str = "a literal credential is written in the file";
 const CONVENIENCE_FIELDS: &[&str] = &["connection_string", "url", "account_key", "sas_token"];
 
 /// Fields every secret may have, whatever its type.
-const COMMON_FIELDS: &[&str] = &["type", "provider", "scope", "persistent", "persist", "storage"];
+/// `test_path` is read by `test_secrets_yaml` only (see `Outcome::test_paths`): never a parameter.
+const COMMON_FIELDS: &[&str] = &["type", "provider", "scope", "persistent", "persist", "storage", "test_path"];
 
 /// Reads, resolves and validates a secrets file's text. `path` is where it was read from
 /// (for relative `${file:}` and `env_file` paths).
@@ -223,6 +227,12 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
             lint: request.lint,
         };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
+            if let Some(node) = def.field("test_path") {
+                if let Some(ParamValue::List(items)) = checker.coerce(node, "test_path", Kind::TextList, false) {
+                    let paths = items.iter().map(|s| s.expose().to_string()).collect();
+                    outcome.test_paths.push((secret.name.clone(), paths));
+                }
+            }
             outcome.secrets.push(secret);
         }
         call_values.append(&mut checker.values);

@@ -116,7 +116,11 @@ fn test_file(
         .secrets
         .iter()
         .enumerate()
-        .map(|(index, secret)| probe::plan(secret, &format!("__yamlsecrets_probe_{tag}_{index}"), timeout_s))
+        .map(|(index, secret)| {
+            let test_paths =
+                outcome.test_paths.iter().find(|(name, _)| *name == secret.name).map_or(&[][..], |(_, p)| p.as_slice());
+            probe::plan(secret, test_paths, &format!("__yamlsecrets_probe_{tag}_{index}"), timeout_s)
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut answers: Vec<Option<(Status, String, Duration)>> = vec![None; probes.len()];

@@ -104,6 +104,7 @@ def test_every_server_ok_refused_unreachable(connect, servers, tmp_path):
     want = {f"{k}_{case}": status for k in KINDS
             for case, status in (("ok", "ok"), ("wrong", "refused"), ("down", "unreachable"))}
     want["s3_anywhere"] = "untestable"
+    want["az_test_path"] = "ok"
     assert got == want, {n: (r["status"], r["message"]) for n, r in rows.items() if got[n] != want.get(n)}
     for name, r in rows.items():
         assert r["elapsed_ms"] <= BOUND_MS, (name, r)
@@ -113,6 +114,7 @@ def test_every_server_ok_refused_unreachable(connect, servers, tmp_path):
     assert "scope" in rows["s3_anywhere"]["message"]
     assert rows["pg_ok"]["target"] == f"127.0.0.1:{os.environ['PG_PORT']}/ys_db"
     assert rows["s3_ok"]["target"] == "s3://ys-data"
+    assert rows["az_test_path"]["target"] == "az://ystest/"
     assert "password authentication failed" in rows["pg_wrong"]["message"]
     assert "Access denied" in rows["my_wrong"]["message"]
     assert "SignatureDoesNotMatch" in rows["s3_wrong"]["message"]
