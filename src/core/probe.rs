@@ -189,8 +189,9 @@ pub fn plan(secret: &Secret, test_paths: &[String], name: &str, timeout_s: u64) 
         }
     };
     let create = super::render::create_secret(&probe_secret, false).map_err(nul)?.sql;
-    // The ROLLBACK drops the secret, except where an extension commits on its own (DuckLake's
-    // ATTACH does): the name is this try's alone, so dropping it again is always safe.
+    // The ROLLBACK drops the secret; once, after DuckLake's ATTACH, it was still listed after
+    // the ROLLBACK (not reproduced since). The name is this try's alone, so dropping it again
+    // is always safe.
     let mut cleanup = cleanup;
     cleanup.push(super::render::drop_secret(name, false, None).map_err(nul)?);
     Ok(Probe { target, plan: Plan::Try(Try { settings, create, checks, cleanup }) })
