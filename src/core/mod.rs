@@ -10,6 +10,7 @@ pub mod document;
 pub mod duckdb_versions;
 pub mod interpolate;
 pub mod plan;
+pub mod probe;
 pub mod provenance;
 pub mod render;
 pub mod secret_value;

@@ -127,6 +127,9 @@ pub struct Outcome {
     pub env_files: Vec<PathBuf>,
     /// `(name, type)` of every definition read, valid or not.
     pub declared: Vec<(String, String)>,
+    /// `(name, paths)` of each valid secret with a `test_path`: where `test_secrets_yaml`
+    /// tries it instead of its scope.
+    pub test_paths: Vec<(String, Vec<String>)>,
 }
 
 impl Outcome {
@@ -146,6 +149,10 @@ const CONVENIENCE_FIELDS: &[&str] = &["connection_string", "url", "account_key",
 
 /// Fields every secret may have, whatever its type.
 const COMMON_FIELDS: &[&str] = &["type", "provider", "scope", "persistent", "persist", "storage"];
+
+/// Read by `test_secrets_yaml` only (see `Outcome::test_paths`): accepted on every secret,
+/// never a parameter.
+const TEST_PATH: &str = "test_path";
 
 /// Reads, resolves and validates a secrets file's text. `path` is where it was read from
 /// (for relative `${file:}` and `env_file` paths).
@@ -223,6 +230,12 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
             lint: request.lint,
         };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
+            if let Some(node) = def.field(TEST_PATH) {
+                if let Some(ParamValue::List(items)) = checker.coerce(node, TEST_PATH, Kind::TextList, false) {
+                    let paths = items.iter().map(|s| s.expose().to_string()).collect();
+                    outcome.test_paths.push((secret.name.clone(), paths));
+                }
+            }
             outcome.secrets.push(secret);
         }
         call_values.append(&mut checker.values);
@@ -495,7 +508,7 @@ impl Checker<'_> {
         // Borrowed from the document; conveniences add owned fields of their own.
         let mut fields: Vec<Field> = Vec::new();
         for (key, key_at, value) in &def.fields {
-            if COMMON_FIELDS.contains(&key.as_str()) {
+            if COMMON_FIELDS.contains(&key.as_str()) || key == TEST_PATH {
                 continue;
             }
             let canonical = entry.aliases.iter().find(|(alias, _)| alias == key).map_or(key.as_str(), |(_, c)| c);
@@ -618,7 +631,7 @@ impl Checker<'_> {
     /// are all treated as sensitive since nothing says which ones are credentials.
     fn passthrough_params(&mut self, def: &SecretDef, secret: &mut Secret) {
         for (key, key_at, value) in &def.fields {
-            if COMMON_FIELDS.contains(&key.as_str()) {
+            if COMMON_FIELDS.contains(&key.as_str()) || key == TEST_PATH {
                 continue;
             }
             let kind = match value.value {

@@ -9,6 +9,7 @@ mod load_secrets_yaml;
 mod output;
 mod provenance;
 mod secrets_check;
+mod test_secrets_yaml;
 mod unload_secrets_yaml;
 mod yaml_secrets;
 mod yamlsecrets_types;
@@ -96,6 +97,10 @@ pub fn register(conn: &Connection, database: Database) -> duckdb::Result<()> {
     conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckDrift, _>("secrets_drift", &shared)?;
     conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", &shared)?;
     conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", &shared)?;
+    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>(
+        "test_secrets_yaml",
+        &shared,
+    )?;
     conn.register_table_function::<yamlsecrets_types::YamlsecretsTypes>("yamlsecrets_types")?;
     Ok(())
 }
