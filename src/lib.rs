@@ -79,7 +79,7 @@ mod entrypoint {
         let raw = unsafe { *handle };
         let database = unsafe { Database::from_entrypoint(raw) }?;
         let conn = unsafe { Connection::open_from_raw(raw) }.map_err(|e| e.to_string())?;
-        register(&conn, database).map_err(|e| format!("yamlsecrets failed to register its functions: {e}"))?;
+        register(&conn, database)?;
         Ok(true)
     }
 }

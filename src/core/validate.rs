@@ -75,6 +75,10 @@ pub struct Environment {
     pub loaded_extensions: Vec<String>,
     /// Unit tests and `secrets_check` without a database: treat every type as available.
     pub everything_loaded: bool,
+    /// The loaded extensions could not be listed (at LOAD, DuckDB holds the lock that
+    /// `duckdb_extensions()` waits for): a type DuckDB registers counts as available, and
+    /// DuckDB itself refuses a provider whose extension is missing.
+    pub extensions_unknown: bool,
     /// The running DuckDB (None: unknown, the catalogue's own version is assumed).
     pub duckdb_version: Option<DuckdbVersion>,
 }
@@ -94,7 +98,10 @@ impl Environment {
     }
 
     fn has_extension(&self, name: &str) -> bool {
-        self.everything_loaded || name == "core" || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
+        self.everything_loaded
+            || self.extensions_unknown
+            || name == "core"
+            || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
     }
 }
 

@@ -74,12 +74,21 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
     };
     plan::check_policy(&state, creates_secrets)?;
 
+    // During LOAD (YAMLSECRETS_FILE), DuckDB holds the lock duckdb_extensions() waits for.
+    let at_load = super::startup::at_load();
+    let extensions = if at_load {
+        "[]::VARCHAR[]"
+    } else {
+        "(SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded)"
+    };
     let catalog = json_query(
         conn,
-        "secret_types: (SELECT coalesce(list(type), []) FROM duckdb_secret_types()),
-         extensions: (SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded),
-         secrets: (SELECT coalesce(list({name: name, persistent: persistent, storage: storage}), [])
-                   FROM duckdb_secrets())",
+        &format!(
+            "secret_types: (SELECT coalesce(list(type), []) FROM duckdb_secret_types()),
+         extensions: {extensions},
+         secrets: (SELECT coalesce(list({{name: name, persistent: persistent, storage: storage}}), [])
+                   FROM duckdb_secrets())"
+        ),
     )?;
     state.existing = catalog["secrets"]
         .as_array()
@@ -98,6 +107,7 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         secret_types: texts(&catalog["secret_types"]),
         loaded_extensions: texts(&catalog["extensions"]),
         everything_loaded: false,
+        extensions_unknown: at_load,
         duckdb_version: super::running_duckdb(),
     };
     Ok((state, environment))

@@ -70,7 +70,7 @@ impl VTab for LoadSecretsYaml {
     }
 }
 
-fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     super::test_hook_panic("call");
     let (mut state, environment) = apply::checked_state(conn, !args.dry_run)?;
     let outcome = validate::validate_file(&args.request, &environment);

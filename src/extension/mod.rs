@@ -9,6 +9,7 @@ mod load_secrets_yaml;
 mod output;
 mod provenance;
 mod secrets_check;
+mod startup;
 mod test_secrets_yaml;
 mod unload_secrets_yaml;
 mod yaml_secrets;
@@ -82,25 +83,25 @@ pub fn test_hook_panic(place: &str) {
     }
 }
 
-/// Registers every SQL function on the loading connection.
-pub fn register(conn: &Connection, database: Database) -> duckdb::Result<()> {
+/// Loads the files `YAMLSECRETS_FILE` names, then registers every SQL function on the
+/// loading connection.
+pub fn register(conn: &Connection, database: Database) -> Result<(), String> {
     let shared = Shared { database, loaded: provenance::Loaded::default() };
-    conn.register_table_function_with_extra_info::<load_secrets_yaml::LoadSecretsYaml, _>(
-        "load_secrets_yaml",
-        &shared,
-    )?;
+    without_panics(|| startup::load_named_files(&shared))?;
+    register_functions(conn, &shared).map_err(|e| format!("yamlsecrets failed to register its functions: {e}"))
+}
+
+fn register_functions(conn: &Connection, shared: &Shared) -> duckdb::Result<()> {
+    conn.register_table_function_with_extra_info::<load_secrets_yaml::LoadSecretsYaml, _>("load_secrets_yaml", shared)?;
     conn.register_table_function_with_extra_info::<unload_secrets_yaml::UnloadSecretsYaml, _>(
         "unload_secrets_yaml",
-        &shared,
+        shared,
     )?;
-    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckTable, _>("secrets_check", &shared)?;
-    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckDrift, _>("secrets_drift", &shared)?;
-    conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", &shared)?;
-    conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", &shared)?;
-    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>(
-        "test_secrets_yaml",
-        &shared,
-    )?;
+    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckTable, _>("secrets_check", shared)?;
+    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckDrift, _>("secrets_drift", shared)?;
+    conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", shared)?;
+    conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", shared)?;
+    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>("test_secrets_yaml", shared)?;
     conn.register_table_function::<yamlsecrets_types::YamlsecretsTypes>("yamlsecrets_types")?;
     Ok(())
 }

@@ -14,7 +14,23 @@ use crate::core::validate::Request;
 
 pub const VARIABLE: &str = "YAMLSECRETS_FILE";
 
+thread_local! {
+    static AT_LOAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside `LOAD yamlsecrets` (see `apply::checked_state`).
+pub fn at_load() -> bool {
+    AT_LOAD.with(std::cell::Cell::get)
+}
+
 pub fn load_named_files(shared: &Shared) -> Result<(), String> {
+    AT_LOAD.with(|flag| flag.set(true));
+    let outcome = load_each(shared);
+    AT_LOAD.with(|flag| flag.set(false));
+    outcome
+}
+
+fn load_each(shared: &Shared) -> Result<(), String> {
     let Some(list) = std::env::var_os(VARIABLE) else { return Ok(()) };
     let list = list.to_string_lossy().into_owned();
     let mut loaded: Vec<&str> = Vec::new();
