@@ -150,3 +150,21 @@ def test_dbt_run_wrong_postgres_password(project):
     assert f'password authentication failed for user "{project.env["YS_PG_USER"]}"' in run.stdout, show(run)
     assert "on-run-start" in run.stdout and 'Catalog "pg" does not exist' in run.stdout, show(run)
     project.assert_no_leak(run)
+
+
+def test_dbt_secrets_at_startup_from_yamlsecrets_file(project):
+    """No load_secrets_yaml hook at all: YAMLSECRETS_FILE makes `LOAD yamlsecrets` load them."""
+    config = project.dir / "dbt_project.yml"
+    hook = "  - \"FROM load_secrets_yaml('{{ env_var('YS_SECRETS_FILE') }}')\"\n"
+    assert hook in config.read_text()
+    config.write_text(config.read_text().replace(hook, ""))
+    project.env["YAMLSECRETS_FILE"] = project.env["YS_SECRETS_FILE"]
+    run = project.dbt("run")
+    assert run.returncode == 0, show(run)
+    project.assert_no_leak(run)
+    con = duckdb.connect(str(project.database), read_only=True)
+    try:
+        assert con.execute("SELECT id, name FROM main.pg_people ORDER BY id").fetchall() == PEOPLE
+        assert con.execute("SELECT count(*) FROM main.s3_orders").fetchone() == (ORDERS,)
+    finally:
+        con.close()
