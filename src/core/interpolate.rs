@@ -5,10 +5,9 @@
 //! Messages name variables and files, never the text around them: a fallback may itself be
 //! a literal credential.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+pub use super::secret_value::fingerprint;
 use super::secret_value::SecretString;
 
 /// `${file:…}` reads at most this much: secret files are small.
@@ -59,13 +58,6 @@ pub enum Source {
     Command {
         line: String,
     },
-}
-
-/// A fingerprint of a value, to notice changes without keeping the value.
-pub fn fingerprint(value: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
 }
 
 #[derive(Debug)]

@@ -157,7 +157,7 @@ impl Scrubber {
     fn insert(&mut self, form: String, sensitive: bool) {
         // Matching ignores ASCII case: forms are kept lower-cased.
         let form = form.to_ascii_lowercase();
-        let key = crate::core::interpolate::fingerprint(&form);
+        let key = fingerprint(&form);
         match self.seen.get(&key) {
             Some(&index) => self.forms[index].sensitive |= sensitive,
             None => {
@@ -411,6 +411,15 @@ fn url_password_spans(text: &str) -> Vec<(usize, usize)> {
         from = authority_start + authority_len;
     }
     spans
+}
+
+/// A fingerprint of a value, to notice changes without keeping the value. It lives here,
+/// below everything that reads values, so no module needs another one's reader for it.
+pub fn fingerprint(value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

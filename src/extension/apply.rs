@@ -75,7 +75,7 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
     plan::check_policy(&state, creates_secrets)?;
 
     // During LOAD (YAMLSECRETS_FILE), DuckDB holds the lock duckdb_extensions() waits for.
-    let at_load = super::startup::at_load();
+    let at_load = AT_LOAD.with(std::cell::Cell::get);
     let extensions = if at_load {
         "[]::VARCHAR[]"
     } else {
@@ -111,6 +111,19 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         duckdb_version: super::running_duckdb(),
     };
     Ok((state, environment))
+}
+
+thread_local! {
+    static AT_LOAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` as part of `LOAD yamlsecrets` (YAMLSECRETS_FILE, see startup.rs): DuckDB then
+/// holds the lock `duckdb_extensions()` waits for, so `checked_state` must not list them.
+pub fn during_load<R>(work: impl FnOnce() -> R) -> R {
+    AT_LOAD.with(|flag| flag.set(true));
+    let outcome = work();
+    AT_LOAD.with(|flag| flag.set(false));
+    outcome
 }
 
 /// A tag unique to this call in this process, for the names of throwaway secrets: two calls

@@ -8,26 +8,15 @@
 //! loads on the next `LOAD`. Secrets users asked for that silently fail to appear would only
 //! surface later as a confusing authentication error.
 
+use super::apply;
 use super::args::CallArgs;
 use super::{load_secrets_yaml, Shared};
 use crate::core::validate::Request;
 
 pub const VARIABLE: &str = "YAMLSECRETS_FILE";
 
-thread_local! {
-    static AT_LOAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether this thread is inside `LOAD yamlsecrets` (see `apply::checked_state`).
-pub fn at_load() -> bool {
-    AT_LOAD.with(std::cell::Cell::get)
-}
-
 pub fn load_named_files(shared: &Shared) -> Result<(), String> {
-    AT_LOAD.with(|flag| flag.set(true));
-    let outcome = load_each(shared);
-    AT_LOAD.with(|flag| flag.set(false));
-    outcome
+    apply::during_load(|| load_each(shared))
 }
 
 fn load_each(shared: &Shared) -> Result<(), String> {
