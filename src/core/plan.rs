@@ -362,14 +362,17 @@ fn storage_problem(secret: &Secret, storage: &str, known: &HashMap<&str, bool>, 
         ));
     }
     match (known.get(storage).copied(), secret.persistent) {
+        // A storage DuckDB does not know is not quoted: it may have come from a ${…} reference
+        // holding something else entirely (known storages are DuckDB's own names).
         (None, _) if !state.probed.iter().any(|(name, _)| name == storage) => Some(format!(
-            "storage '{storage}' was not checked: a call may name at most {MAX_PROBED_STORAGES} storages \
-             besides DuckDB's own"
+            "its storage was not checked: a call may name at most {MAX_PROBED_STORAGES} storages besides \
+             DuckDB's own"
         )),
-        (None, _) => Some(format!(
-            "storage '{storage}' does not exist in this database (DuckDB's own are 'memory', for temporary \
-             secrets, and 'local_file', for persistent ones)"
-        )),
+        (None, _) => Some(
+            "its storage does not exist in this database (DuckDB's own are 'memory', for temporary secrets, \
+             and 'local_file', for persistent ones)"
+                .into(),
+        ),
         (Some(true), false) => Some(format!(
             "storage '{storage}' keeps persistent secrets, and this secret is temporary: \
              add persistent: true, or leave storage out"

@@ -1,3 +1,5 @@
+//! Unit tests of plan.rs, compiled only under #[cfg(test)] (its `mod tests`).
+
 use super::*;
 use crate::core::secret_value::SecretString;
 use crate::core::validate::{Param, ParamValue};
@@ -76,7 +78,7 @@ fn storage_problems_are_all_found_before_anything_runs() {
     assert_eq!(storages_to_probe(&secrets, &state), ["no_such_storage"]);
     state.probed.push(("no_such_storage".into(), None));
     let error = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap_err();
-    assert!(error.contains("secret 'b' (f.yaml:2): storage 'no_such_storage' does not exist"), "{error}");
+    assert!(error.contains("secret 'b' (f.yaml:2): its storage does not exist"), "{error}");
     assert!(error.contains("secret 'c' (f.yaml:3): storage 'local_file' keeps persistent secrets"), "{error}");
     assert!(error.contains("secret 'd' (f.yaml:4): storage 'memory' keeps temporary secrets"), "{error}");
     assert!(error.contains("secret 'e' (f.yaml:5): storage 'connection' keeps a secret only in the connection"));
@@ -127,8 +129,8 @@ fn storages_asked_about_are_few_and_absent_ones_are_named() {
     state.probed = asked.iter().map(|name| (name.clone(), None)).collect();
     assert!(!storages_to_probe(&secrets, &state).contains(&"st0".to_string()), "no storage is asked about twice");
     let error = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap_err();
-    assert!(error.contains("secret 's0' (f.yaml:0): storage 'st0' does not exist"), "{error}");
-    assert!(error.contains("secret 's19' (f.yaml:19): storage 'st19' was not checked"), "{error}");
+    assert!(error.contains("secret 's0' (f.yaml:0): its storage does not exist"), "{error}");
+    assert!(error.contains("secret 's19' (f.yaml:19): its storage was not checked"), "{error}");
     let many: Vec<Secret> = (0..500).map(|i| secret(&format!("m{i}"), false, Some("local_file"), i)).collect();
     let error = plan_load(&many, "f.yaml", true, &self::state(), "t").unwrap_err();
     assert_eq!(error.lines().count(), 22, "{error}");

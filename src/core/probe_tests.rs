@@ -1,3 +1,5 @@
+//! Unit tests of probe.rs, compiled only under #[cfg(test)] (its `mod tests`).
+
 use super::*;
 use crate::core::diagnostics::Location;
 use crate::core::secret_value::SecretString;

@@ -121,12 +121,8 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
         ]);
     }
     let tag = apply::call_tag();
-    // The plan's own messages quote storages and names, which may come from a ${...} reference.
-    let scrubbed = |message: String| {
-        scrubber.scrub(&message, "yamlsecrets: a storage or name of this file is refused; the message was withheld because it quoted a secret value")
-    };
-    apply::probe_storages(conn, &outcome.secrets, &mut state, &tag).map_err(scrubbed)?;
-    let plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag).map_err(scrubbed)?;
+    apply::probe_storages(conn, &outcome.secrets, &mut state, &tag)?;
+    let plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
     if args.dry_run {
         return Ok(rows);
     }
