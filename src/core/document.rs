@@ -2,7 +2,7 @@
 //! optionally found at a dotted `key` inside a larger document (a Duckalog catalog, a dbt
 //! profile). What each field of a secret means is the validator's job.
 
-use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::diagnostics::{did_you_mean, push_bounded, shown_key, Diagnostic, Location};
 use super::yaml::{self, Node, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -53,7 +53,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     let mut document = Document::default();
     match key.filter(|k| !k.is_empty()) {
         Some(path) => match select(root, path) {
-            Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
+            Ok(secrets) => document.secrets = read_secrets(file, &secrets, problems),
             Err(message) => problems.push(Diagnostic::error(file, None, message)),
         },
         None => {
@@ -63,7 +63,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
             let has_secrets = root.get("secrets").is_some();
             let root_at = root.at;
             let kind = root.kind_name();
-            let Value::Mapping(entries) = root.value else {
+            let Value::Mapping(entries) = &root.value else {
                 problems.push(Diagnostic::error(
                     file,
                     Some(root_at),
@@ -71,15 +71,15 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                 ));
                 return document;
             };
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 let name = k.as_str().unwrap_or_default();
                 match name {
-                    "version" => check_version(file, &v, problems),
-                    "options" => document.options = read_options(file, &v, problems),
+                    "version" => check_version(file, v, problems),
+                    "options" => document.options = read_options(file, v, problems),
                     "secrets" => document.secrets = read_secrets(file, v, problems),
                     // Room for anchors: `x-defaults: &s3 {...}` as in docker-compose files.
                     _ if name.starts_with("x-") => {}
-                    _ => problems.push(unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
+                    _ => push_bounded(problems, unknown_key(file, k, name, TOP_LEVEL_KEYS, "top-level key")),
                 }
             }
             if !has_secrets {
@@ -94,16 +94,12 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     document
 }
 
-/// Follows a dotted path (`duckdb.secrets`) through mappings, taking the node out.
+/// Follows a dotted path (`duckdb.secrets`) through mappings.
 fn select(root: Node, path: &str) -> Result<Node, String> {
     let mut node = root;
     let mut walked = String::new();
     for part in path.split('.') {
-        let entries = match node.value {
-            Value::Mapping(entries) => entries,
-            _ => Vec::new(),
-        };
-        let next = entries.into_iter().find(|(k, _)| k.as_str() == Some(part)).map(|(_, v)| v).ok_or_else(|| {
+        let next = node.get(part).cloned().ok_or_else(|| {
             if walked.is_empty() {
                 format!("key '{path}': the document has no top-level key '{part}'")
             } else {
@@ -120,10 +116,12 @@ fn select(root: Node, path: &str) -> Result<Node, String> {
 }
 
 fn unknown_key(file: &str, key: &Node, name: &str, allowed: &[&str], what: &str) -> Diagnostic {
-    let mut message = format!("unknown {what} '{name}'");
-    match did_you_mean(name, allowed.iter().copied()) {
-        Some(close) => message.push_str(&format!("; did you mean '{close}'?")),
-        None => message.push_str(&format!(" (allowed: {})", allowed.join(", "))),
+    let shown = shown_key(name);
+    let mut message = format!("unknown {what} '{shown}'");
+    match (shown.hint, did_you_mean(shown.head(), allowed.iter().copied())) {
+        (Some(hint), _) => message.push_str(&format!("; {hint}")),
+        (None, Some(close)) => message.push_str(&format!("; did you mean '{close}'?")),
+        (None, None) => message.push_str(&format!(" (allowed: {})", allowed.join(", "))),
     }
     Diagnostic::error(file, Some(key.at), message)
 }
@@ -149,7 +147,7 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
         ));
         return options;
     };
-    for (k, v) in entries {
+    for (k, v) in entries.iter() {
         let name = k.as_str().unwrap_or_default();
         match name {
             "persistent" | "persist" => {
@@ -164,7 +162,7 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
             "env_file" => options.env_files = string_or_list(file, v, "env_file", problems),
             "allow_commands" => options.allow_commands = Some(v.clone()),
             "command_timeout" => options.command_timeout = Some(v.clone()),
-            _ => problems.push(unknown_key(file, k, name, OPTION_KEYS, "option")),
+            _ => push_bounded(problems, unknown_key(file, k, name, OPTION_KEYS, "option")),
         }
     }
     options
@@ -180,7 +178,8 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
     for item in items {
         match &item.value {
             Value::Scalar { text, .. } if !item.is_null() => out.push((text.clone(), item.at)),
-            _ => problems.push(
+            _ => push_bounded(
+                problems,
                 Diagnostic::error(
                     file,
                     Some(item.at),
@@ -193,14 +192,14 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
     out
 }
 
-fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
+fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
     let mut secrets = Vec::new();
     if node.is_null() {
         return secrets;
     }
-    match node.value {
+    match &node.value {
         Value::Mapping(entries) => {
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 let name = k.as_str().unwrap_or_default().to_string();
                 if let Some(def) = read_definition(file, Some((name, k.at)), v, problems) {
                     secrets.push(def);
@@ -208,7 +207,7 @@ fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<S
             }
         }
         Value::Sequence(items) => {
-            for item in items {
+            for item in items.iter() {
                 if let Some(def) = read_definition(file, None, item, problems) {
                     secrets.push(def);
                 }
@@ -227,18 +226,18 @@ fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<S
 fn read_definition(
     file: &str,
     key: Option<(String, Location)>,
-    node: Node,
+    node: &Node,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<SecretDef> {
     let node_at = node.at;
     let kind = node.kind_name();
-    let Value::Mapping(entries) = node.value else {
+    let Value::Mapping(entries) = &node.value else {
         let mut d =
             Diagnostic::error(file, Some(node_at), format!("a secret definition must be a mapping, not {kind}"));
         if let Some((name, _)) = &key {
             d = d.in_secret(name);
         }
-        problems.push(d);
+        push_bounded(problems, d);
         return None;
     };
     // A block mapping's own mark points past its first key; its first key is where it starts.
@@ -248,22 +247,24 @@ fn read_definition(
         def.name = Some(name);
         def.at = at;
     }
-    for (k, v) in entries {
+    for (k, v) in entries.iter() {
         let field = k.as_str().unwrap_or_default().to_string();
         if field == "name" {
             match (&def.name, v.as_str()) {
-                (Some(_), _) => problems.push(
+                (Some(_), _) => push_bounded(
+                    problems,
                     Diagnostic::error(file, Some(k.at), "'name' is the mapping key in map form; remove this field")
                         .in_field("name"),
                 ),
                 (None, Some(text)) if !v.is_null() && !text.trim().is_empty() => def.name = Some(text.to_string()),
-                _ => problems.push(
+                _ => push_bounded(
+                    problems,
                     Diagnostic::error(file, Some(v.at), "a secret name must be a non-empty string").in_field("name"),
                 ),
             }
             continue;
         }
-        def.fields.push((field, k.at, v));
+        def.fields.push((field, k.at, v.clone()));
     }
     Some(def)
 }
@@ -287,7 +288,8 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
     for def in secrets {
         let name = effective_name(def).to_ascii_lowercase();
         match first_seen.get(&name) {
-            Some(first) => problems.push(
+            Some(first) => push_bounded(
+                problems,
                 Diagnostic::error(
                     file,
                     Some(def.at),

@@ -14,6 +14,7 @@ pub mod secret_value;
 pub mod sql_text;
 pub mod validate;
 pub mod yaml;
+mod yaml_tags;
 
 /// The whole pure pipeline on arbitrary bytes, for the fuzz target: every outcome must be
 /// a value or diagnostics, never a panic. Variables resolve from the process environment;

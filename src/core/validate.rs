@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::{self, Convenience, Kind, SecretType};
 use super::connection_string;
-use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::diagnostics::{did_you_mean, push_bounded, shown_key, Diagnostic, Location};
 use super::document::{self, Document, SecretDef};
 use super::interpolate::{self, Commands, Context, Source, Variables};
 use super::secret_value::SecretString;
@@ -273,23 +273,24 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    // `field` may be a key as written, which may hold a value typed into it: shown_key.
     fn error(&mut self, at: Location, field: &str, message: impl Into<String>) {
         let mut d = Diagnostic::error(self.file, Some(at), message);
         if !self.secret.is_empty() {
             d = d.in_secret(self.secret);
         }
         if !field.is_empty() {
-            d = d.in_field(field);
+            d = d.in_field(&shown_key(field).text);
         }
-        self.problems.push(d);
+        push_bounded(self.problems, d);
     }
 
     fn warning(&mut self, at: Location, field: &str, message: impl Into<String>) {
         let mut d = Diagnostic::warning(self.file, Some(at), message).in_secret(self.secret);
         if !field.is_empty() {
-            d = d.in_field(field);
+            d = d.in_field(&shown_key(field).text);
         }
-        self.problems.push(d);
+        push_bounded(self.problems, d);
     }
 
     fn secret(&mut self, def: &SecretDef, default_persistent: bool, environment: &Environment) -> Option<Secret> {
@@ -442,19 +443,24 @@ impl Checker<'_> {
 
         // Borrowed from the document; conveniences add owned fields of their own.
         let mut fields: Vec<Field> = Vec::new();
+        // Where each canonical name was first set: a secret may hold thousands of fields.
+        let mut first_at: std::collections::HashMap<&str, Location> = std::collections::HashMap::new();
         for (key, key_at, value) in &def.fields {
             if COMMON_FIELDS.contains(&key.as_str()) {
                 continue;
             }
             let canonical = entry.aliases.iter().find(|(alias, _)| alias == key).map_or(key.as_str(), |(_, c)| c);
-            if let Some((_, other_at, _)) = fields.iter().find(|(k, _, _)| k == canonical) {
+            if let Some(other_at) = first_at.get(canonical) {
                 let message = format!(
-                    "'{key}' sets '{canonical}' again (first at line {}, column {})",
-                    other_at.line, other_at.column
+                    "'{}' sets '{canonical}' again (first at line {}, column {})",
+                    shown_key(key),
+                    other_at.line,
+                    other_at.column
                 );
                 self.error(*key_at, key, message);
                 continue;
             }
+            first_at.insert(canonical, *key_at);
             fields.push((canonical.to_string(), *key_at, Cow::Borrowed(value)));
         }
 
@@ -508,9 +514,15 @@ impl Checker<'_> {
             .chain(COMMON_FIELDS.iter().copied())
             .chain(entry.aliases.iter().map(|(a, _)| *a))
             .collect();
-        let message = match did_you_mean(key, allowed.iter().copied()) {
-            Some(close) => format!("unknown field '{key}' for type '{}'; did you mean '{close}'?", entry.name),
-            None => format!("unknown field '{key}' for type '{}' (allowed: {})", entry.name, allowed.join(", ")),
+        let shown = shown_key(key);
+        let message = match (shown.hint, did_you_mean(shown.head(), allowed.iter().copied())) {
+            (Some(hint), _) => format!("unknown field '{shown}' for type '{}'; {hint}", entry.name),
+            (None, Some(close)) => {
+                format!("unknown field '{shown}' for type '{}'; did you mean '{close}'?", entry.name)
+            }
+            (None, None) => {
+                format!("unknown field '{shown}' for type '{}' (allowed: {})", entry.name, allowed.join(", "))
+            }
         };
         self.error(at, key, message);
     }
@@ -520,6 +532,13 @@ impl Checker<'_> {
     fn passthrough_params(&mut self, def: &SecretDef, secret: &mut Secret) {
         for (key, key_at, value) in &def.fields {
             if COMMON_FIELDS.contains(&key.as_str()) {
+                continue;
+            }
+            // The key becomes a parameter name that DuckDB's errors and the `sql` column show.
+            let shown = shown_key(key);
+            if !shown.is_whole() {
+                let message = format!("'{shown}' is not a parameter name{}", shown.hint_suffix());
+                self.error(*key_at, key, message);
                 continue;
             }
             let kind = match value.value {
@@ -644,7 +663,7 @@ impl Checker<'_> {
                     return None;
                 };
                 let mut out = Vec::new();
-                for (k, v) in entries {
+                for (k, v) in entries.iter() {
                     let key = k.as_str().unwrap_or_default().to_string();
                     if key.contains('\0') {
                         self.error(k.at, field, "a key contains a NUL byte");
