@@ -136,15 +136,36 @@ impl Omitted {
 /// Adds a finding to a list that keeps [`MAX_FINDINGS`] of them: past that, one last finding
 /// counts the rest (an error when any of them is), so memory and output stay bounded.
 pub fn push_bounded(list: &mut Vec<Diagnostic>, finding: Diagnostic) {
-    if list.len() < MAX_FINDINGS {
+    if is_full(list) {
+        omit(list, &finding.file, finding.severity);
+    } else {
         list.push(finding);
-        return;
     }
+}
+
+/// Whether a further finding would only be counted: callers may skip composing it.
+pub fn is_full(list: &[Diagnostic]) -> bool {
+    list.len() >= MAX_FINDINGS
+}
+
+/// Errors in a list, those only counted included.
+pub fn error_count(list: &[Diagnostic]) -> usize {
+    list.iter()
+        .map(|d| match d.omitted {
+            Some(omitted) => omitted.errors,
+            None => usize::from(d.severity == Severity::Error),
+        })
+        .sum()
+}
+
+/// Counts a finding left out of a full list.
+pub fn omit(list: &mut Vec<Diagnostic>, file: &str, severity: Severity) {
     // Plain pushes may have landed after the summary, but only a few: the search is short.
-    let index = match list[MAX_FINDINGS..].iter().position(|d| d.omitted.is_some()) {
+    let found = list.iter().skip(MAX_FINDINGS).position(|d| d.omitted.is_some());
+    let index = match found {
         Some(i) => MAX_FINDINGS + i,
         None => {
-            let mut summary = Diagnostic::warning(&finding.file, None, "");
+            let mut summary = Diagnostic::warning(file, None, "");
             summary.omitted = Some(Omitted::default());
             list.push(summary);
             list.len() - 1
@@ -152,7 +173,7 @@ pub fn push_bounded(list: &mut Vec<Diagnostic>, finding: Diagnostic) {
     };
     let summary = &mut list[index];
     let mut omitted = summary.omitted.unwrap_or_default();
-    match finding.severity {
+    match severity {
         Severity::Error => {
             omitted.errors += 1;
             summary.severity = Severity::Error;
@@ -302,6 +323,7 @@ mod tests {
             push_bounded(&mut list, d);
         }
         assert_eq!(list.len(), MAX_FINDINGS + 1);
+        assert_eq!(error_count(&list), 2550);
         let summary = &list[MAX_FINDINGS];
         assert_eq!(summary.severity, Severity::Error);
         assert_eq!(

@@ -2,7 +2,7 @@
 //! optionally found at a dotted `key` inside a larger document (a Duckalog catalog, a dbt
 //! profile). What each field of a secret means is the validator's job.
 
-use super::diagnostics::{did_you_mean, push_bounded, shown_key, Diagnostic, Location};
+use super::diagnostics::{did_you_mean, is_full, omit, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::yaml::{self, Node, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -53,7 +53,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     let mut document = Document::default();
     match key.filter(|k| !k.is_empty()) {
         Some(path) => match select(root, path) {
-            Ok(secrets) => document.secrets = read_secrets(file, &secrets, problems),
+            Ok(secrets) => document.secrets = read_secrets(file, secrets, problems),
             Err(message) => problems.push(Diagnostic::error(file, None, message)),
         },
         None => {
@@ -63,7 +63,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
             let has_secrets = root.get("secrets").is_some();
             let root_at = root.at;
             let kind = root.kind_name();
-            let Value::Mapping(entries) = &root.value else {
+            let Ok(entries) = root.into_entries() else {
                 problems.push(Diagnostic::error(
                     file,
                     Some(root_at),
@@ -71,15 +71,15 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                 ));
                 return document;
             };
-            for (k, v) in entries.iter() {
+            for (k, v) in entries {
                 let name = k.as_str().unwrap_or_default();
                 match name {
-                    "version" => check_version(file, v, problems),
-                    "options" => document.options = read_options(file, v, problems),
+                    "version" => check_version(file, &v, problems),
+                    "options" => document.options = read_options(file, &v, problems),
                     "secrets" => document.secrets = read_secrets(file, v, problems),
                     // Room for anchors: `x-defaults: &s3 {...}` as in docker-compose files.
                     _ if name.starts_with("x-") => {}
-                    _ => push_bounded(problems, unknown_key(file, k, name, TOP_LEVEL_KEYS, "top-level key")),
+                    _ => push_bounded(problems, unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
                 }
             }
             if !has_secrets {
@@ -94,12 +94,13 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
     document
 }
 
-/// Follows a dotted path (`duckdb.secrets`) through mappings.
+/// Follows a dotted path (`duckdb.secrets`) through mappings, taking the node out.
 fn select(root: Node, path: &str) -> Result<Node, String> {
     let mut node = root;
     let mut walked = String::new();
     for part in path.split('.') {
-        let next = node.get(part).cloned().ok_or_else(|| {
+        let entries = node.into_entries().unwrap_or_default();
+        let next = entries.into_iter().find(|(k, _)| k.as_str() == Some(part)).map(|(_, v)| v).ok_or_else(|| {
             if walked.is_empty() {
                 format!("key '{path}': the document has no top-level key '{part}'")
             } else {
@@ -192,22 +193,23 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
     out
 }
 
-fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
+fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<SecretDef> {
     let mut secrets = Vec::new();
     if node.is_null() {
         return secrets;
     }
-    match &node.value {
-        Value::Mapping(entries) => {
-            for (k, v) in entries.iter() {
+    let at = node.at;
+    match node.value {
+        Value::Mapping(_) => {
+            for (k, v) in node.into_entries().unwrap_or_default() {
                 let name = k.as_str().unwrap_or_default().to_string();
                 if let Some(def) = read_definition(file, Some((name, k.at)), v, problems) {
                     secrets.push(def);
                 }
             }
         }
-        Value::Sequence(items) => {
-            for item in items.iter() {
+        Value::Sequence(_) => {
+            for item in node.into_items().unwrap_or_default() {
                 if let Some(def) = read_definition(file, None, item, problems) {
                     secrets.push(def);
                 }
@@ -215,7 +217,7 @@ fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<
         }
         Value::Scalar { .. } => problems.push(Diagnostic::error(
             file,
-            Some(node.at),
+            Some(at),
             "'secrets' must be a mapping of name → definition or a list of definitions",
         )),
     }
@@ -226,12 +228,12 @@ fn read_secrets(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<
 fn read_definition(
     file: &str,
     key: Option<(String, Location)>,
-    node: &Node,
+    node: Node,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<SecretDef> {
     let node_at = node.at;
     let kind = node.kind_name();
-    let Value::Mapping(entries) = &node.value else {
+    let Ok(entries) = node.into_entries() else {
         let mut d =
             Diagnostic::error(file, Some(node_at), format!("a secret definition must be a mapping, not {kind}"));
         if let Some((name, _)) = &key {
@@ -247,8 +249,11 @@ fn read_definition(
         def.name = Some(name);
         def.at = at;
     }
-    for (k, v) in entries.iter() {
-        let field = k.as_str().unwrap_or_default().to_string();
+    for (k, v) in entries {
+        let field = match k.value {
+            Value::Scalar { text, .. } => text,
+            _ => String::new(),
+        };
         if field == "name" {
             match (&def.name, v.as_str()) {
                 (Some(_), _) => push_bounded(
@@ -264,7 +269,7 @@ fn read_definition(
             }
             continue;
         }
-        def.fields.push((field, k.at, v.clone()));
+        def.fields.push((field, k.at, v));
     }
     Some(def)
 }
@@ -288,6 +293,7 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
     for def in secrets {
         let name = effective_name(def).to_ascii_lowercase();
         match first_seen.get(&name) {
+            Some(_) if is_full(problems) => omit(problems, file, Severity::Error),
             Some(first) => push_bounded(
                 problems,
                 Diagnostic::error(

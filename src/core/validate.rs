@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::{self, Convenience, Kind, SecretType};
 use super::connection_string;
-use super::diagnostics::{did_you_mean, push_bounded, shown_key, Diagnostic, Location};
+use super::diagnostics::{self, did_you_mean, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::document::{self, Document, SecretDef};
 use super::interpolate::{self, Commands, Context, Source, Variables};
 use super::secret_value::SecretString;
@@ -275,6 +275,9 @@ struct Checker<'a> {
 impl Checker<'_> {
     // `field` may be a key as written, which may hold a value typed into it: shown_key.
     fn error(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        if diagnostics::is_full(self.problems) {
+            return diagnostics::omit(self.problems, self.file, Severity::Error);
+        }
         let mut d = Diagnostic::error(self.file, Some(at), message);
         if !self.secret.is_empty() {
             d = d.in_secret(self.secret);
@@ -286,6 +289,9 @@ impl Checker<'_> {
     }
 
     fn warning(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        if diagnostics::is_full(self.problems) {
+            return diagnostics::omit(self.problems, self.file, Severity::Warning);
+        }
         let mut d = Diagnostic::warning(self.file, Some(at), message).in_secret(self.secret);
         if !field.is_empty() {
             d = d.in_field(&shown_key(field).text);
@@ -294,7 +300,8 @@ impl Checker<'_> {
     }
 
     fn secret(&mut self, def: &SecretDef, default_persistent: bool, environment: &Environment) -> Option<Secret> {
-        let before = self.problems.len();
+        // Counted, not sliced: past the first findings, errors are only counted.
+        let before = diagnostics::error_count(self.problems);
         let Some(type_node) = def.field("type") else {
             self.error(def.at, "type", "missing 'type' (for example: type: s3)");
             return None;
@@ -386,7 +393,7 @@ impl Checker<'_> {
             );
         }
         secret.sources = std::mem::take(&mut self.sources);
-        (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
+        (diagnostics::error_count(self.problems) == before).then_some(secret)
     }
 
     fn typed_params(
@@ -498,6 +505,10 @@ impl Checker<'_> {
     }
 
     fn unknown_field(&mut self, entry: &SecretType, provider: &str, key: &str, at: Location) {
+        // Only counted past the first findings: skip the suggestions (a file may hold 400 000).
+        if diagnostics::is_full(self.problems) {
+            return self.error(at, key, String::new());
+        }
         if let Some(other) = entry.providers.iter().find(|p| p.param(key).is_some()) {
             let message = format!(
                 "'{key}' is a parameter of provider '{}', not of provider '{provider}' (set 'provider: {}')",

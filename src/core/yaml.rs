@@ -6,7 +6,9 @@
 //! decides what a value means from the field it fills, so YAML 1.1 readings (`no` → false)
 //! never happen behind the user's back.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::diagnostics::{shown_key, Location};
@@ -77,6 +79,22 @@ impl Node {
     fn is_plain(&self) -> bool {
         matches!(self.value, Value::Scalar { plain: true, .. })
     }
+
+    /// A mapping's entries, taken out: copied only where an alias or an anchor shares them.
+    pub fn into_entries(self) -> Result<Vec<(Node, Node)>, Node> {
+        match self.value {
+            Value::Mapping(entries) => Ok(Arc::try_unwrap(entries).unwrap_or_else(|shared| (*shared).clone())),
+            _ => Err(self),
+        }
+    }
+
+    /// A list's items, taken out: copied only where an alias or an anchor shares them.
+    pub fn into_items(self) -> Result<Vec<Node>, Node> {
+        match self.value {
+            Value::Sequence(items) => Ok(Arc::try_unwrap(items).unwrap_or_else(|shared| (*shared).clone())),
+            _ => Err(self),
+        }
+    }
 }
 
 pub(crate) fn is_null_text(text: &str) -> bool {
@@ -121,15 +139,55 @@ impl Size {
     }
 }
 
+/// Finds a key among a mapping's entries in constant time without a copy of its text: the
+/// text's hash (keyed at random, so a file cannot aim at collisions) → its entry's index.
+#[derive(Default)]
+struct KeyIndex(HashMap<u64, usize, BuildHasherDefault<Prehashed>>);
+
+impl KeyIndex {
+    fn find(&self, hashing: &RandomState, entries: &[(Node, Node)], text: &str) -> Option<usize> {
+        let &index = self.0.get(&hashing.hash_one(text))?;
+        if entries.get(index).and_then(|(k, _)| k.as_str()) == Some(text) {
+            return Some(index);
+        }
+        // Another text with the same 64-bit hash: look through.
+        entries.iter().position(|(k, _)| k.as_str() == Some(text))
+    }
+
+    fn insert(&mut self, hashing: &RandomState, text: &str, index: usize) {
+        self.0.entry(hashing.hash_one(text)).or_insert(index);
+    }
+}
+
+/// The keys of [`KeyIndex`] are hashes already.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 enum Items {
     Sequence(Vec<Node>),
     Mapping {
         entries: Vec<(Node, Node)>,
+        /// Explicit keys, so duplicates are found in constant time.
+        keys: KeyIndex,
         /// Entries brought in by `<<`; explicit keys win over them whatever their order.
         merged: Vec<(Node, Node)>,
-        merged_keys: HashSet<String>,
-        /// Where each explicit key stands, so duplicates are found in constant time.
-        seen: HashMap<String, Location>,
+        merged_keys: KeyIndex,
         key: Option<Node>,
     },
 }
@@ -144,6 +202,7 @@ struct Open {
 /// Parses the first (and only) document of `text`. An empty text is an empty mapping.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut parser = Parser::new_from_str(text);
+    let hashing = RandomState::new();
     let mut stack: Vec<Open> = Vec::new();
     // Indexed by anchor id: yaml-rust2 numbers anchors 1, 2, 3… in order of appearance.
     let mut anchors: Vec<Option<(Node, Size)>> = Vec::new();
@@ -152,6 +211,8 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut alias_bytes = 0usize;
     let mut root: Option<Node> = None;
     let mut documents = 0;
+    // Where the event before this one stands: a tag lies between the two.
+    let mut previous = Location { line: 1, column: 1 };
 
     loop {
         let (event, mark) = parser.next_token().map_err(|e| YamlError {
@@ -162,6 +223,11 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 format!("YAML syntax error: {}", e.info())
             },
         })?;
+        let event_at = location(&mark);
+        let tag_error = |tag: Option<&yaml_rust2::parser::Tag>, message: String| YamlError {
+            at: tag.map_or(event_at, |t| tag_location(text, previous, &yaml_tags::written(t), event_at)),
+            message,
+        };
         let finished: Option<(Node, usize, Size)> = match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
@@ -173,11 +239,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             }
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => None,
             Event::Scalar(text, style, anchor, tag) => {
-                let at = location(&mark);
                 let (text, plain) = yaml_tags::scalar(text, style == TScalarStyle::Plain, tag.as_ref())
-                    .map_err(|message| YamlError { at, message })?;
+                    .map_err(|message| tag_error(tag.as_ref(), message))?;
                 let size = Size::scalar(&text);
-                Some((Node { at, value: Value::Scalar { text, plain } }, anchor, size))
+                Some((Node { at: event_at, value: Value::Scalar { text, plain } }, anchor, size))
             }
             Event::Alias(id) => {
                 let Some(Some((node, size))) = anchors.get(id) else {
@@ -207,15 +272,15 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                     return Err(error(&mark, format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
                 let sequence = matches!(event, Event::SequenceStart(..));
-                yaml_tags::collection(sequence, tag.as_ref()).map_err(|message| error(&mark, message))?;
+                yaml_tags::collection(sequence, tag.as_ref()).map_err(|message| tag_error(tag.as_ref(), message))?;
                 let items = if sequence {
                     Items::Sequence(Vec::new())
                 } else {
                     Items::Mapping {
                         entries: Vec::new(),
+                        keys: KeyIndex::default(),
                         merged: Vec::new(),
-                        merged_keys: HashSet::new(),
-                        seen: HashMap::new(),
+                        merged_keys: KeyIndex::default(),
                         key: None,
                     }
                 };
@@ -229,16 +294,21 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 };
                 let value = match items {
                     Items::Sequence(items) => Value::Sequence(Arc::new(items)),
-                    Items::Mapping { mut entries, merged, seen, .. } => {
-                        entries.extend(
-                            merged.into_iter().filter(|(k, _)| !seen.contains_key(k.as_str().unwrap_or_default())),
-                        );
+                    Items::Mapping { mut entries, keys, merged, .. } => {
+                        let explicit = entries.len();
+                        for (k, v) in merged {
+                            let text = k.as_str().unwrap_or_default();
+                            if keys.find(&hashing, &entries[..explicit], text).is_none() {
+                                entries.push((k, v));
+                            }
+                        }
                         Value::Mapping(Arc::new(entries))
                     }
                 };
                 Some((Node { at, value }, anchor, size))
             }
         };
+        previous = event_at;
         let Some((node, anchor, size)) = finished else { continue };
         nodes += 1;
         if nodes > MAX_NODES {
@@ -257,14 +327,15 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         parent.size.add_child(size);
         match &mut parent.items {
             Items::Sequence(items) => items.push(node),
-            Items::Mapping { entries, merged, merged_keys, seen, key } => match key.take() {
+            Items::Mapping { entries, keys, merged, merged_keys, key } => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar { .. }) {
                         return Err(YamlError { at: node.at, message: "a mapping key must be a plain string".into() });
                     }
                     let text = node.as_str().unwrap_or_default();
                     if text != "<<" {
-                        if let Some(first) = seen.get(text) {
+                        if let Some(index) = keys.find(&hashing, entries, text) {
+                            let first = entries[index].0.at;
                             let shown = shown_key(text);
                             return Err(YamlError {
                                 at: node.at,
@@ -276,7 +347,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                                 ),
                             });
                         }
-                        seen.insert(text.to_string(), node.at);
+                        keys.insert(&hashing, text, entries.len());
                     }
                     *key = Some(node);
                 }
@@ -288,7 +359,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                         node.at = k.at;
                     }
                     if k.as_str() == Some("<<") && k.is_plain() {
-                        merge(merged, merged_keys, node)?;
+                        merge(merged, merged_keys, &hashing, node)?;
                     } else {
                         entries.push((k, node));
                     }
@@ -300,9 +371,36 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     Ok(root.unwrap_or_else(empty))
 }
 
+/// Where the tag `written` stands: its first occurrence outside a comment from `from` (the
+/// event before the tagged node) on, or `fallback` (the tagged node, which yaml-rust2 marks
+/// after its tag). Called on an error only, so walking from the top of the text is cheap.
+fn tag_location(text: &str, from: Location, written: &str, fallback: Location) -> Location {
+    let line_start: usize = text.split_inclusive('\n').take(from.line.saturating_sub(1)).map(str::len).sum();
+    let rest = text.get(line_start..).unwrap_or_default();
+    let column_start = rest.char_indices().nth(from.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
+    let in_comment = |line: &str| {
+        line.starts_with('#') || line.as_bytes().windows(2).any(|w| w[1] == b'#' && w[0].is_ascii_whitespace())
+    };
+    for (found, _) in rest[column_start..].match_indices(written) {
+        let before = &rest[..column_start + found];
+        let line = before.rsplit('\n').next().unwrap_or_default();
+        if in_comment(line) {
+            continue;
+        }
+        let at = Location { line: from.line + before.matches('\n').count(), column: line.chars().count() + 1 };
+        return if at <= fallback { at } else { fallback };
+    }
+    fallback
+}
+
 /// `<<: *defaults` (or a list of them): the merged mappings' entries, the first one
 /// winning where several merges set the same key.
-fn merge(merged: &mut Vec<(Node, Node)>, keys: &mut HashSet<String>, value: Node) -> Result<(), YamlError> {
+fn merge(
+    merged: &mut Vec<(Node, Node)>,
+    keys: &mut KeyIndex,
+    hashing: &RandomState,
+    value: Node,
+) -> Result<(), YamlError> {
     let wrong = |at| YamlError { at, message: "'<<' merges a mapping or a list of mappings".into() };
     let sources: Vec<Node> = match &value.value {
         Value::Mapping(_) => vec![value],
@@ -313,8 +411,8 @@ fn merge(merged: &mut Vec<(Node, Node)>, keys: &mut HashSet<String>, value: Node
         let Value::Mapping(entries) = &source.value else { return Err(wrong(source.at)) };
         for (k, v) in entries.iter() {
             let name = k.as_str().unwrap_or_default();
-            if !keys.contains(name) {
-                keys.insert(name.to_string());
+            if keys.find(hashing, merged, name).is_none() {
+                keys.insert(hashing, name, merged.len());
                 merged.push((k.clone(), v.clone()));
             }
         }
@@ -410,13 +508,17 @@ mod tests {
         assert_eq!(root.get("b").and_then(Node::as_str), Some("16"));
         assert!(matches!(&root.get("c").unwrap().value, Value::Scalar { plain: false, .. }));
         let e = parse("a: 1\nb: !!python/object:os.system x\n").unwrap_err();
-        // yaml-rust2 marks the scalar that follows the tag.
-        assert_eq!(e.at, Location { line: 2, column: 30 });
+        assert_eq!(e.at, Location { line: 2, column: 4 });
         assert!(e.message.starts_with("unsupported YAML tag '!!python/object:os.system'"), "{e:?}");
         let e = parse("a:\n  b: !custom {c: 1}\n").unwrap_err();
-        assert!(e.message.contains("'!custom' on a mapping") && e.at.line == 2, "{e:?}");
+        assert!(e.message.contains("'!custom' on a mapping") && e.at == Location { line: 2, column: 6 }, "{e:?}");
+        // A block mapping's own mark is on its first key's line; the tag stands above it.
+        let e = parse("a: # not !custom here\n  !custom\n  b: 1\n").unwrap_err();
+        assert!(e.at == Location { line: 2, column: 3 }, "{e:?}");
+        let e = parse("{a: !!int 1, é: !!int x}\n").unwrap_err();
+        assert!(e.message.contains("must be an integer") && e.at == Location { line: 1, column: 17 }, "{e:?}");
         let e = parse("a: !!binary //4=\n").unwrap_err();
-        assert!(e.message.contains("not UTF-8") && e.at == Location { line: 1, column: 13 }, "{e:?}");
+        assert!(e.message.contains("not UTF-8") && e.at == Location { line: 1, column: 4 }, "{e:?}");
     }
 
     #[test]

@@ -18,14 +18,18 @@ fn standard(tag: &Tag) -> Option<&str> {
     tag.handle.is_empty().then(|| tag.suffix.strip_prefix(YAML_ORG)).flatten()
 }
 
-/// The tag as the author wrote it, short and printable: tags are not values, but a long
-/// one would swamp the message.
-fn shown(tag: &Tag) -> String {
-    let whole = match standard(tag) {
+/// The tag as the author most likely wrote it.
+pub fn written(tag: &Tag) -> String {
+    match standard(tag) {
         Some(name) => format!("!!{name}"),
         None if tag.handle == "!" => format!("!{}", tag.suffix),
         None => format!("{}{}", tag.handle, tag.suffix),
-    };
+    }
+}
+
+/// The tag, short and printable: tags are not values, but a long one would swamp the message.
+fn shown(tag: &Tag) -> String {
+    let whole = written(tag);
     let mut out: String = whole.chars().take_while(|c| !c.is_control()).take(40).collect();
     if out.len() < whole.len() {
         out.push('…');
