@@ -370,10 +370,6 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, S
             let end = closing_quote(body, quote).ok_or_else(|| {
                 (line_no, format!("unterminated {} quote", if quote == '"' { "double" } else { "single" }))
             })?;
-            let rest = body[end + 1..].trim_start();
-            if !rest.is_empty() && !rest.starts_with('#') {
-                return Err((line_no, "unexpected text after the closing quote (a comment starts with ' #')".into()));
-            }
             if quote == '"' {
                 unescape_double_quoted(&body[..end])
             } else {
@@ -390,14 +386,21 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, S
     Ok(out)
 }
 
-/// Byte index of the quote closing `body`: in double quotes, `\"` does not close.
+/// Byte index of the quote closing `body`: the first one that only a comment (or nothing)
+/// follows, so a quote inside the value stays (`'O'Brien'`), and in double quotes `\"` does
+/// not close. `None` when no quote closes it.
 fn closing_quote(body: &str, quote: char) -> Option<usize> {
     let mut escaped = false;
     for (i, c) in body.char_indices() {
         match c {
             _ if escaped => escaped = false,
             '\\' if quote == '"' => escaped = true,
-            _ if c == quote => return Some(i),
+            _ if c == quote => {
+                let rest = body[i + 1..].trim_start();
+                if rest.is_empty() || rest.starts_with('#') {
+                    return Some(i);
+                }
+            }
             _ => {}
         }
     }
@@ -520,9 +523,11 @@ mod tests {
         assert_eq!(get("B").as_deref(), Some("x"));
         assert_eq!(get("C").as_deref(), Some("q\"x"));
         assert_eq!(get("D").as_deref(), Some(""));
+        let inner = parse_dotenv("O='O'Brien' # name\n").unwrap();
+        assert_eq!(inner[0].1.expose(), "O'Brien");
         let (line, message) = parse_dotenv("A=1\nB=\"s3cr3t\" trailing-s3cr3t\n").unwrap_err();
         assert_eq!(line, 2);
-        assert!(!message.contains("s3cr3t"), "{message}");
+        assert!(message == "unterminated double quote" && !message.contains("s3cr3t"), "{message}");
         assert_eq!(parse_dotenv("A='open\n").unwrap_err(), (1, "unterminated single quote".to_string()));
     }
 
