@@ -39,6 +39,12 @@ pub struct Document {
 }
 
 const TOP_LEVEL_KEYS: &[&str] = &["version", "options", "secrets"];
+/// Fields of one secret: a type has at most a few dozen parameters.
+pub const MAX_FIELDS: usize = 100;
+/// Items of one list or map value (a scope list, a header map). Each becomes part of one
+/// CREATE SECRET statement, which DuckDB handles slowly past a few thousand (a map of
+/// 200 000 headers took DuckDB 8 s and 600 MB, a 200 000-item scope ran out of memory).
+pub const MAX_ITEMS: usize = 1000;
 const OPTION_KEYS: &[&str] = &["persistent", "persist", "env_file", "allow_commands", "command_timeout"];
 
 /// Reads the document; every structural problem is added to `problems`.
@@ -271,7 +277,31 @@ fn read_definition(
         }
         def.fields.push((field, k.at, v));
     }
-    Some(def)
+    check_sizes(file, &def, problems).then_some(def)
+}
+
+/// Whether the definition is within [`MAX_FIELDS`] and [`MAX_ITEMS`]; an error when not.
+fn check_sizes(file: &str, def: &SecretDef, problems: &mut Vec<Diagnostic>) -> bool {
+    let refuse = |problems: &mut Vec<Diagnostic>, d: Diagnostic| {
+        push_bounded(problems, if let Some(name) = &def.name { d.in_secret(name) } else { d });
+        false
+    };
+    if def.fields.len() > MAX_FIELDS {
+        let message = format!("the definition holds {} fields; a secret takes at most {MAX_FIELDS}", def.fields.len());
+        return refuse(problems, Diagnostic::error(file, Some(def.at), message));
+    }
+    for (key, _, value) in &def.fields {
+        let items = match &value.value {
+            Value::Sequence(items) => items.len(),
+            Value::Mapping(entries) => entries.len(),
+            Value::Scalar { .. } => continue,
+        };
+        if items > MAX_ITEMS {
+            let message = format!("the value holds {items} items; a field takes at most {MAX_ITEMS}");
+            return refuse(problems, Diagnostic::error(file, Some(value.at), message).in_field(&shown_key(key).text));
+        }
+    }
+    true
 }
 
 /// The name DuckDB gives a secret created without one.
@@ -406,5 +436,19 @@ mod tests {
         assert!(found.iter().any(|p| p.contains("nesting deeper")), "{found:?}");
         assert!(problems_of("secrets:\n  a: {type: s3\n").iter().any(|p| p.contains("syntax error")));
         assert!(problems_of("---\nsecrets: {}\n---\nsecrets: {}\n").iter().any(|p| p.contains("more than one")));
+    }
+
+    #[test]
+    fn fields_and_items_are_bounded() {
+        let fields: String = (0..=MAX_FIELDS).map(|i| format!("    f{i}: v\n")).collect();
+        let found = problems_of(&format!("secrets:\n  a:\n    type: http\n{fields}"));
+        assert_eq!(found, ["s.yaml:2:3: secret 'a': the definition holds 102 fields; a secret takes at most 100"]);
+        let items = vec!["h"; MAX_ITEMS + 1].join(", ");
+        let found = problems_of(&format!("secrets:\n  - {{type: http, scope: [{items}]}}\n"));
+        assert_eq!(found, ["s.yaml:2:25: 'scope': the value holds 1001 items; a field takes at most 1000"]);
+        let headers: Vec<String> = (0..MAX_ITEMS).map(|i| format!("h{i}: v")).collect();
+        let doc =
+            read_ok(&format!("secrets:\n  a: {{type: http, extra_http_headers: {{{}}}}}\n", headers.join(", ")), None);
+        assert_eq!(doc.secrets.len(), 1);
     }
 }

@@ -9,17 +9,25 @@ use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::secret_value::SecretString;
 
 /// `${file:…}` reads at most this much: secret files are small.
 pub const MAX_VALUE_FILE_BYTES: u64 = 1024 * 1024;
+/// A value's length, however it is made: written, referenced or both (as for a value file).
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+/// What the references of one call may bring in altogether: a 16 MiB file could otherwise
+/// repeat `${BIG}` a million times.
+pub const MAX_REFERENCED_BYTES: usize = 16 * 1024 * 1024;
 const MAX_NESTING: usize = 16;
 
 /// Where `${NAME}` looks: the process environment first, then dotenv files in order.
 #[derive(Debug, Default)]
 pub struct Variables {
     dotenv: HashMap<String, SecretString>,
+    /// Bytes the references resolved with these variables brought in so far.
+    referenced: AtomicUsize,
 }
 
 impl Variables {
@@ -30,14 +38,28 @@ impl Variables {
     /// Adds the variables of a dotenv file's text: inside a file the last assignment wins
     /// (as in a shell), between files the earlier file wins.
     pub fn add_dotenv(&mut self, text: &str) -> Result<(), (usize, String)> {
-        let mut file: HashMap<String, SecretString> = HashMap::new();
-        for (name, value) in parse_dotenv(text)? {
-            file.insert(name, value);
-        }
-        for (name, value) in file {
+        let assignments = parse_dotenv(text)?;
+        self.dotenv.reserve(assignments.len());
+        // From the last line up, a name already present was set later in this file or by an
+        // earlier file: either way it stays.
+        for (name, value) in assignments.into_iter().rev() {
             if let Entry::Vacant(slot) = self.dotenv.entry(name) {
                 slot.insert(value);
             }
+        }
+        Ok(())
+    }
+
+    fn charge(&self, bytes: usize) -> Result<(), String> {
+        let total = self.referenced.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        self.within_budget(total)
+    }
+
+    /// Checked before a reference is resolved too: once the budget is spent, the next
+    /// reference fails before it copies anything.
+    fn within_budget(&self, total: usize) -> Result<(), String> {
+        if total > MAX_REFERENCED_BYTES {
+            return Err(format!("the references of this file bring in more than {MAX_REFERENCED_BYTES} bytes"));
         }
         Ok(())
     }
@@ -107,6 +129,9 @@ pub struct Context<'a> {
 
 /// Expands every reference in `text`.
 pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(too_long());
+    }
     let mut sources = Vec::new();
     let value = expand(text, context, &mut sources, 0)?;
     let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
@@ -140,7 +165,16 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
             i += 3;
         } else if rest.starts_with("${") {
             let end = closing_brace(text, i + 2)?;
-            out.push_str(&evaluate(&text[i + 2..end], context, sources, depth)?);
+            context.variables.within_budget(context.variables.referenced.load(Ordering::Relaxed))?;
+            let piece = evaluate(&text[i + 2..end], context, sources, depth)?;
+            if out.len() + piece.len() > MAX_VALUE_BYTES {
+                return Err(too_long());
+            }
+            // Once per byte: what a nested reference brings in is part of its outer piece.
+            if depth == 0 {
+                context.variables.charge(piece.len())?;
+            }
+            out.push_str(&piece);
             i = end + 1;
         } else {
             let c = rest.chars().next().unwrap_or('\0'); // ok: i < len, so a char exists
@@ -149,6 +183,10 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
         }
     }
     Ok(out)
+}
+
+fn too_long() -> String {
+    format!("the value is longer than {MAX_VALUE_BYTES} bytes")
 }
 
 /// Index of the `}` closing a reference whose body starts at `start`. In a command, a `}`
@@ -529,6 +567,29 @@ mod tests {
         assert_eq!(line, 2);
         assert!(message == "unterminated double quote" && !message.contains("s3cr3t"), "{message}");
         assert_eq!(parse_dotenv("A='open\n").unwrap_err(), (1, "unterminated single quote".to_string()));
+    }
+
+    #[test]
+    fn values_and_what_references_bring_in_are_bounded() {
+        let big = "b".repeat(200_000);
+        let mut variables = Variables::new();
+        variables.add_dotenv(&format!("YS_T_BIG={big}\n")).unwrap();
+        let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
+        assert_eq!(resolve(&"${YS_T_BIG}".repeat(5), &context).unwrap().value.expose().len(), 1_000_000);
+        let err = resolve(&"${YS_T_BIG}".repeat(6), &context).unwrap_err();
+        assert_eq!(err, "the value is longer than 1048576 bytes");
+        assert_eq!(resolve(&"x".repeat(MAX_VALUE_BYTES + 1), &context).unwrap_err(), err);
+        // 1 MB per value passes; a file of such values stops at 16 MiB in all.
+        let mut stopped = None;
+        for i in 0..100 {
+            if let Err(e) = resolve(&"${YS_T_BIG}".repeat(5), &context) {
+                stopped = Some((i, e));
+                break;
+            }
+        }
+        let (at, message) = stopped.expect("the budget never ran out");
+        assert_eq!((at, message.as_str()), (14, "the references of this file bring in more than 16777216 bytes"));
+        assert!(!message.contains(&big[..10]));
     }
 
     #[test]
