@@ -1,7 +1,20 @@
 //! Findings about a secrets file: where (file, line, column), which secret and field, and
-//! what to fix. A message never quotes a value: values may be credentials.
+//! what to fix. A message never quotes a value: values may be credentials. A hostile file
+//! can hold a million mistakes, so a list of findings keeps the first ones and counts the
+//! rest, and a mapping key is shown only up to where a value typed into it could start.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Findings kept for one call; the rest are counted in one last finding.
+pub const MAX_FINDINGS: usize = 100;
+/// Errors spelled out in one error text (`secrets_check` lists up to [`MAX_FINDINGS`]).
+pub const MAX_REPORTED: usize = 20;
+/// Characters of a message: a message quotes names and the author's own `${X:?message}`
+/// texts, which a hostile file can make megabytes long.
+const MAX_MESSAGE_CHARS: usize = 1000;
+/// Characters of a mapping key in a message.
+const MAX_KEY_CHARS: usize = 64;
 
 /// A 1-based position in the YAML text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -34,6 +47,14 @@ pub struct Diagnostic {
     pub secret: Option<String>,
     pub field: Option<String>,
     pub message: String,
+    /// Set on the one finding that stands for those left out of a full list.
+    omitted: Option<Omitted>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Omitted {
+    errors: usize,
+    warnings: usize,
 }
 
 impl Diagnostic {
@@ -44,7 +65,8 @@ impl Diagnostic {
             location,
             secret: None,
             field: None,
-            message: message.into(),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
+            omitted: None,
         }
     }
 
@@ -84,18 +106,153 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// One error text for a list of findings: a headline, then one finding per line.
-pub fn error_report(diagnostics: &[Diagnostic]) -> String {
-    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
-    let mut out = match errors.len() {
-        1 => "yamlsecrets: 1 error, no secret was created:".to_string(),
-        n => format!("yamlsecrets: {n} errors, no secret was created:"),
+/// `text` cut to `limit` characters, marked with `…` when cut.
+fn bounded(text: String, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl Omitted {
+    fn message(self) -> String {
+        let parts: Vec<String> = [(self.errors, "error", "errors"), (self.warnings, "warning", "warnings")]
+            .into_iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| plural(n, &format!("more {one}"), &format!("more {many}")))
+            .collect();
+        format!("… and {} not shown: fix the ones above first", parts.join(" and "))
+    }
+}
+
+/// Adds a finding to a list that keeps [`MAX_FINDINGS`] of them: past that, one last finding
+/// counts the rest (an error when any of them is), so memory and output stay bounded.
+pub fn push_bounded(list: &mut Vec<Diagnostic>, finding: Diagnostic) {
+    if is_full(list) {
+        omit(list, &finding.file, finding.severity);
+    } else {
+        list.push(finding);
+    }
+}
+
+/// Whether a further finding would only be counted: callers may skip composing it.
+pub fn is_full(list: &[Diagnostic]) -> bool {
+    list.len() >= MAX_FINDINGS
+}
+
+/// Errors in a list, those only counted included.
+pub fn error_count(list: &[Diagnostic]) -> usize {
+    list.iter()
+        .map(|d| match d.omitted {
+            Some(omitted) => omitted.errors,
+            None => usize::from(d.severity == Severity::Error),
+        })
+        .sum()
+}
+
+/// Counts a finding left out of a full list.
+pub fn omit(list: &mut Vec<Diagnostic>, file: &str, severity: Severity) {
+    // Plain pushes may have landed after the summary, but only a few: the search is short.
+    let found = list.iter().skip(MAX_FINDINGS).position(|d| d.omitted.is_some());
+    let index = match found {
+        Some(i) => MAX_FINDINGS + i,
+        None => {
+            let mut summary = Diagnostic::warning(file, None, "");
+            summary.omitted = Some(Omitted::default());
+            list.push(summary);
+            list.len() - 1
+        }
     };
-    for d in errors {
+    let summary = &mut list[index];
+    let mut omitted = summary.omitted.unwrap_or_default();
+    match severity {
+        Severity::Error => {
+            omitted.errors += 1;
+            summary.severity = Severity::Error;
+        }
+        Severity::Warning => omitted.warnings += 1,
+    }
+    summary.omitted = Some(omitted);
+    summary.message = omitted.message();
+}
+
+/// One error text for a list of findings: a headline, then one finding per line (the
+/// first [`MAX_REPORTED`], then how many more).
+pub fn error_report(diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> =
+        diagnostics.iter().filter(|d| d.severity == Severity::Error && d.omitted.is_none()).collect();
+    let left_out: usize = diagnostics.iter().filter_map(|d| d.omitted).map(|o| o.errors).sum();
+    let total = errors.len() + left_out;
+    let mut out = format!("yamlsecrets: {}, no secret was created:", plural(total, "error", "errors"));
+    for d in errors.iter().take(MAX_REPORTED) {
         out.push_str("\n  ");
         out.push_str(&d.to_string());
     }
+    if total > MAX_REPORTED {
+        let more = total - MAX_REPORTED;
+        out.push_str(&format!(
+            "\n  … and {} not shown (secrets_check lists up to {MAX_FINDINGS})",
+            plural(more, "more error", "more errors")
+        ));
+    }
     out
+}
+
+/// A mapping key as a message may show it. A key holding `:`, `=` or a space is most
+/// likely a `key:value` typed without the space YAML needs (`bearer_token:ghp_…` is one
+/// key to YAML), so only the part before that separator is shown, with a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownKey<'a> {
+    pub text: Cow<'a, str>,
+    pub hint: Option<&'static str>,
+}
+
+impl ShownKey<'_> {
+    /// The part before any separator: what a suggestion may be computed from.
+    pub fn head(&self) -> &str {
+        self.text.trim_end_matches('…')
+    }
+
+    /// `"; missing space after ':'?"`, or nothing.
+    pub fn hint_suffix(&self) -> String {
+        self.hint.map(|h| format!("; {h}")).unwrap_or_default()
+    }
+
+    pub fn is_whole(&self) -> bool {
+        matches!(self.text, Cow::Borrowed(_))
+    }
+}
+
+impl fmt::Display for ShownKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+pub fn shown_key(key: &str) -> ShownKey<'_> {
+    let separator = key.char_indices().find(|(_, c)| matches!(c, ':' | '=') || c.is_whitespace() || c.is_control());
+    let (end, hint) = match separator {
+        Some((at, ':')) => (at, Some("missing space after ':'?")),
+        Some((at, '=')) => (at, Some("write 'key: value' ('=' is not YAML)")),
+        Some((at, c)) if c.is_whitespace() => (at, Some("is a ':' missing after the key?")),
+        Some((at, _)) => (at, None),
+        None => (key.len(), None),
+    };
+    let head = &key[..end];
+    let cut = head.char_indices().nth(MAX_KEY_CHARS).map_or(head, |(i, _)| &head[..i]);
+    if cut.len() == key.len() {
+        ShownKey { text: Cow::Borrowed(key), hint }
+    } else {
+        ShownKey { text: Cow::Owned(format!("{cut}…")), hint }
+    }
 }
 
 /// The candidate closest to `word`, when it is close enough to be a likely typo.
@@ -156,5 +313,58 @@ mod tests {
         assert!(report.starts_with("yamlsecrets: 2 errors"));
         assert!(report.contains("\n  f: one") && report.contains("\n  f: two"));
         assert!(!report.contains("careful"));
+    }
+
+    #[test]
+    fn findings_past_the_limit_are_counted_not_kept() {
+        let mut list = Vec::new();
+        for i in 0..MAX_FINDINGS + 5000 {
+            let d = if i % 2 == 0 { Diagnostic::warning("f", None, "w") } else { Diagnostic::error("f", None, "e") };
+            push_bounded(&mut list, d);
+        }
+        assert_eq!(list.len(), MAX_FINDINGS + 1);
+        assert_eq!(error_count(&list), 2550);
+        let summary = &list[MAX_FINDINGS];
+        assert_eq!(summary.severity, Severity::Error);
+        assert_eq!(
+            summary.message,
+            "… and 2500 more errors and 2500 more warnings not shown: fix the ones above first"
+        );
+        let report = error_report(&list);
+        assert!(report.starts_with("yamlsecrets: 2550 errors, no secret was created:"), "{report}");
+        assert_eq!(report.lines().count(), 1 + MAX_REPORTED + 1, "{report}");
+        assert!(report.ends_with("… and 2530 more errors not shown (secrets_check lists up to 100)"), "{report}");
+
+        let mut warnings = Vec::new();
+        for _ in 0..MAX_FINDINGS + 1 {
+            push_bounded(&mut warnings, Diagnostic::warning("f", None, "w"));
+        }
+        assert_eq!(warnings[MAX_FINDINGS].severity, Severity::Warning);
+        assert!(warnings[MAX_FINDINGS].message.contains("1 more warning not shown"));
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let d = Diagnostic::error("f", None, "é".repeat(5000));
+        assert_eq!(d.message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(d.message.ends_with('…'));
+    }
+
+    #[test]
+    fn keys_are_shown_up_to_a_separator() {
+        let shown = shown_key("bearer_token:ghp_x");
+        assert_eq!((shown.text.as_ref(), shown.hint), ("bearer_token…", Some("missing space after ':'?")));
+        assert_eq!(shown.head(), "bearer_token");
+        assert_eq!(shown_key("bearer_token=ghp_x").text, "bearer_token…");
+        assert!(shown_key("bearer_token=ghp_x").hint.is_some_and(|h| h.contains("'='")));
+        assert_eq!(shown_key("token ghp_x").text, "token…");
+        assert_eq!(shown_key(":ghp_x").text, "…");
+        assert_eq!(shown_key("a\u{1b}[31m").text, "a…");
+        let plain = shown_key("bearer_tokn");
+        assert!(plain.is_whole() && plain.hint.is_none() && plain.hint_suffix().is_empty());
+        let key = "k".repeat(10_000);
+        let long = shown_key(&key);
+        assert_eq!(long.text.chars().count(), MAX_KEY_CHARS + 1);
+        assert!(long.hint.is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! optionally found at a dotted `key` inside a larger document (a Duckalog catalog, a dbt
 //! profile). What each field of a secret means is the validator's job.
 
-use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::diagnostics::{did_you_mean, is_full, omit, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::yaml::{self, Node, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,12 @@ pub struct Document {
 }
 
 const TOP_LEVEL_KEYS: &[&str] = &["version", "options", "secrets"];
+/// Fields of one secret: a type has at most a few dozen parameters.
+pub const MAX_FIELDS: usize = 100;
+/// Items of one list or map value (a scope list, a header map). Each becomes part of one
+/// CREATE SECRET statement, which DuckDB handles slowly past a few thousand (a map of
+/// 200 000 headers took DuckDB 8 s and 600 MB, a 200 000-item scope ran out of memory).
+pub const MAX_ITEMS: usize = 1000;
 const OPTION_KEYS: &[&str] = &["persistent", "persist", "env_file", "allow_commands", "command_timeout"];
 
 /// Reads the document; every structural problem is added to `problems`.
@@ -73,7 +79,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
             let nested = if has_secrets { None } else { nested_secrets(&root, String::new(), 4) };
             let root_at = root.at;
             let kind = root.kind_name();
-            let Value::Mapping(entries) = root.value else {
+            let Ok(entries) = root.into_entries() else {
                 problems.push(Diagnostic::error(
                     file,
                     Some(root_at),
@@ -91,7 +97,7 @@ pub fn read(file: &str, text: &str, key: Option<&str>, problems: &mut Vec<Diagno
                     _ if name.starts_with("x-") => {}
                     // The one error below says what to do instead.
                     _ if nested.is_some() => {}
-                    _ => problems.push(unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
+                    _ => push_bounded(problems, unknown_key(file, &k, name, TOP_LEVEL_KEYS, "top-level key")),
                 }
             }
             if let Some(path) = nested {
@@ -156,10 +162,7 @@ fn select(root: Node, path: &str) -> Result<Node, String> {
     let mut walked = String::new();
     let parts: Vec<&str> = path.split('.').collect();
     for (index, part) in parts.iter().copied().enumerate() {
-        let entries = match node.value {
-            Value::Mapping(entries) => entries,
-            _ => Vec::new(),
-        };
+        let entries = node.into_entries().unwrap_or_default();
         let keys: Vec<String> = entries.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect();
         let next = entries.into_iter().find(|(k, _)| k.as_str() == Some(part)).map(|(_, v)| v).ok_or_else(|| {
             let mut message = if walked.is_empty() {
@@ -184,10 +187,12 @@ fn select(root: Node, path: &str) -> Result<Node, String> {
 }
 
 fn unknown_key(file: &str, key: &Node, name: &str, allowed: &[&str], what: &str) -> Diagnostic {
-    let mut message = format!("unknown {what} '{name}'");
-    match did_you_mean(name, allowed.iter().copied()) {
-        Some(close) => message.push_str(&format!("; did you mean '{close}'?")),
-        None => message.push_str(&format!(" (allowed: {})", allowed.join(", "))),
+    let shown = shown_key(name);
+    let mut message = format!("unknown {what} '{shown}'");
+    match (shown.hint, did_you_mean(shown.head(), allowed.iter().copied())) {
+        (Some(hint), _) => message.push_str(&format!("; {hint}")),
+        (None, Some(close)) => message.push_str(&format!("; did you mean '{close}'?")),
+        (None, None) => message.push_str(&format!(" (allowed: {})", allowed.join(", "))),
     }
     Diagnostic::error(file, Some(key.at), message)
 }
@@ -213,7 +218,7 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
         ));
         return options;
     };
-    for (k, v) in entries {
+    for (k, v) in entries.iter() {
         let name = k.as_str().unwrap_or_default();
         match name {
             "persistent" | "persist" => {
@@ -228,7 +233,7 @@ fn read_options(file: &str, node: &Node, problems: &mut Vec<Diagnostic>) -> File
             "env_file" => options.env_files = string_or_list(file, v, "env_file", problems),
             "allow_commands" => options.allow_commands = Some(v.clone()),
             "command_timeout" => options.command_timeout = Some(v.clone()),
-            _ => problems.push(unknown_key(file, k, name, OPTION_KEYS, "option")),
+            _ => push_bounded(problems, unknown_key(file, k, name, OPTION_KEYS, "option")),
         }
     }
     options
@@ -244,7 +249,8 @@ pub fn string_or_list(file: &str, node: &Node, field: &str, problems: &mut Vec<D
     for item in items {
         match &item.value {
             Value::Scalar { text, .. } if !item.is_null() => out.push((text.clone(), item.at)),
-            _ => problems.push(
+            _ => push_bounded(
+                problems,
                 Diagnostic::error(
                     file,
                     Some(item.at),
@@ -262,17 +268,18 @@ fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<S
     if node.is_null() {
         return secrets;
     }
+    let at = node.at;
     match node.value {
-        Value::Mapping(entries) => {
-            for (k, v) in entries {
+        Value::Mapping(_) => {
+            for (k, v) in node.into_entries().unwrap_or_default() {
                 let name = k.as_str().unwrap_or_default().to_string();
                 if let Some(def) = read_definition(file, Some((name, k.at)), v, problems) {
                     secrets.push(def);
                 }
             }
         }
-        Value::Sequence(items) => {
-            for item in items {
+        Value::Sequence(_) => {
+            for item in node.into_items().unwrap_or_default() {
                 if let Some(def) = read_definition(file, None, item, problems) {
                     secrets.push(def);
                 }
@@ -280,7 +287,7 @@ fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<S
         }
         Value::Scalar { .. } => problems.push(Diagnostic::error(
             file,
-            Some(node.at),
+            Some(at),
             "'secrets' must be a mapping of name → definition or a list of definitions",
         )),
     }
@@ -296,13 +303,13 @@ fn read_definition(
 ) -> Option<SecretDef> {
     let node_at = node.at;
     let kind = node.kind_name();
-    let Value::Mapping(entries) = node.value else {
+    let Ok(entries) = node.into_entries() else {
         let mut d =
             Diagnostic::error(file, Some(node_at), format!("a secret definition must be a mapping, not {kind}"));
         if let Some((name, _)) = &key {
             d = d.in_secret(name);
         }
-        problems.push(d);
+        push_bounded(problems, d);
         return None;
     };
     // A block mapping's own mark points past its first key; its first key is where it starts.
@@ -313,15 +320,20 @@ fn read_definition(
         def.at = at;
     }
     for (k, v) in entries {
-        let field = k.as_str().unwrap_or_default().to_string();
+        let field = match k.value {
+            Value::Scalar { text, .. } => text,
+            _ => String::new(),
+        };
         if field == "name" {
             match (&def.name, v.as_str()) {
-                (Some(_), _) => problems.push(
+                (Some(_), _) => push_bounded(
+                    problems,
                     Diagnostic::error(file, Some(k.at), "'name' is the mapping key in map form; remove this field")
                         .in_field("name"),
                 ),
                 (None, Some(text)) if !v.is_null() && !text.trim().is_empty() => def.name = Some(text.to_string()),
-                _ => problems.push(
+                _ => push_bounded(
+                    problems,
                     Diagnostic::error(file, Some(v.at), "a secret name must be a non-empty string").in_field("name"),
                 ),
             }
@@ -329,7 +341,31 @@ fn read_definition(
         }
         def.fields.push((field, k.at, v));
     }
-    Some(def)
+    check_sizes(file, &def, problems).then_some(def)
+}
+
+/// Whether the definition is within [`MAX_FIELDS`] and [`MAX_ITEMS`]; an error when not.
+fn check_sizes(file: &str, def: &SecretDef, problems: &mut Vec<Diagnostic>) -> bool {
+    let refuse = |problems: &mut Vec<Diagnostic>, d: Diagnostic| {
+        push_bounded(problems, if let Some(name) = &def.name { d.in_secret(name) } else { d });
+        false
+    };
+    if def.fields.len() > MAX_FIELDS {
+        let message = format!("the definition holds {} fields; a secret takes at most {MAX_FIELDS}", def.fields.len());
+        return refuse(problems, Diagnostic::error(file, Some(def.at), message));
+    }
+    for (key, _, value) in &def.fields {
+        let items = match &value.value {
+            Value::Sequence(items) => items.len(),
+            Value::Mapping(entries) => entries.len(),
+            Value::Scalar { .. } => continue,
+        };
+        if items > MAX_ITEMS {
+            let message = format!("the value holds {items} items; a field takes at most {MAX_ITEMS}");
+            return refuse(problems, Diagnostic::error(file, Some(value.at), message).in_field(&shown_key(key).text));
+        }
+    }
+    true
 }
 
 /// The name DuckDB gives a secret created without one.
@@ -351,7 +387,9 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
     for def in secrets {
         let name = effective_name(def).to_ascii_lowercase();
         match first_seen.get(&name) {
-            Some(first) => problems.push(
+            Some(_) if is_full(problems) => omit(problems, file, Severity::Error),
+            Some(first) => push_bounded(
+                problems,
                 Diagnostic::error(
                     file,
                     Some(def.at),
@@ -517,5 +555,19 @@ mod tests {
         assert!(found.iter().any(|p| p.contains("nesting deeper")), "{found:?}");
         assert!(problems_of("secrets:\n  a: {type: s3\n").iter().any(|p| p.contains("syntax error")));
         assert!(problems_of("---\nsecrets: {}\n---\nsecrets: {}\n").iter().any(|p| p.contains("more than one")));
+    }
+
+    #[test]
+    fn fields_and_items_are_bounded() {
+        let fields: String = (0..=MAX_FIELDS).map(|i| format!("    f{i}: v\n")).collect();
+        let found = problems_of(&format!("secrets:\n  a:\n    type: http\n{fields}"));
+        assert_eq!(found, ["s.yaml:2:3: secret 'a': the definition holds 102 fields; a secret takes at most 100"]);
+        let items = vec!["h"; MAX_ITEMS + 1].join(", ");
+        let found = problems_of(&format!("secrets:\n  - {{type: http, scope: [{items}]}}\n"));
+        assert_eq!(found, ["s.yaml:2:25: 'scope': the value holds 1001 items; a field takes at most 1000"]);
+        let headers: Vec<String> = (0..MAX_ITEMS).map(|i| format!("h{i}: v")).collect();
+        let doc =
+            read_ok(&format!("secrets:\n  a: {{type: http, extra_http_headers: {{{}}}}}\n", headers.join(", ")), None);
+        assert_eq!(doc.secrets.len(), 1);
     }
 }

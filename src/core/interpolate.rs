@@ -5,19 +5,29 @@
 //! Messages name variables and files, never the text around them: a fallback may itself be
 //! a literal credential.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use super::secret_value::fingerprint;
 use super::secret_value::SecretString;
 
 /// `${file:…}` reads at most this much: secret files are small.
 pub const MAX_VALUE_FILE_BYTES: u64 = 1024 * 1024;
+/// A value's length, however it is made: written, referenced or both (as for a value file).
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+/// What the references of one call may bring in altogether: a 16 MiB file could otherwise
+/// repeat `${BIG}` a million times.
+pub const MAX_REFERENCED_BYTES: usize = 16 * 1024 * 1024;
 const MAX_NESTING: usize = 16;
 
 /// Where `${NAME}` looks: the process environment first, then dotenv files in order.
 #[derive(Debug, Default)]
 pub struct Variables {
-    dotenv: Vec<(String, SecretString)>,
+    dotenv: HashMap<String, SecretString>,
+    /// Bytes the references resolved with these variables brought in so far.
+    referenced: AtomicUsize,
 }
 
 impl Variables {
@@ -25,12 +35,31 @@ impl Variables {
         Variables::default()
     }
 
-    /// Adds the variables of a dotenv file's text; earlier files win over later ones.
+    /// Adds the variables of a dotenv file's text: inside a file the last assignment wins
+    /// (as in a shell), between files the earlier file wins.
     pub fn add_dotenv(&mut self, text: &str) -> Result<(), (usize, String)> {
-        for (name, value) in parse_dotenv(text)? {
-            if !self.dotenv.iter().any(|(n, _)| *n == name) {
-                self.dotenv.push((name, value));
+        let assignments = parse_dotenv(text)?;
+        self.dotenv.reserve(assignments.len());
+        // From the last line up, a name already present was set later in this file or by an
+        // earlier file: either way it stays.
+        for (name, value) in assignments.into_iter().rev() {
+            if let Entry::Vacant(slot) = self.dotenv.entry(name) {
+                slot.insert(value);
             }
+        }
+        Ok(())
+    }
+
+    fn charge(&self, bytes: usize) -> Result<(), String> {
+        let total = self.referenced.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        self.within_budget(total)
+    }
+
+    /// Checked before a reference is resolved too: once the budget is spent, the next
+    /// reference fails before it copies anything.
+    fn within_budget(&self, total: usize) -> Result<(), String> {
+        if total > MAX_REFERENCED_BYTES {
+            return Err(format!("the references of this file bring in more than {MAX_REFERENCED_BYTES} bytes"));
         }
         Ok(())
     }
@@ -39,7 +68,7 @@ impl Variables {
         if let Some(value) = std::env::var_os(name) {
             return Some(value.to_string_lossy().into_owned());
         }
-        self.dotenv.iter().find(|(n, _)| n == name).map(|(_, v)| v.expose().to_string())
+        self.dotenv.get(name).map(|v| v.expose().to_string())
     }
 }
 
@@ -99,6 +128,9 @@ pub struct Context<'a> {
 
 /// Expands every reference in `text`.
 pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(too_long());
+    }
     let mut sources = Vec::new();
     let value = expand(text, context, &mut sources, 0)?;
     let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
@@ -132,7 +164,16 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
             i += 3;
         } else if rest.starts_with("${") {
             let end = closing_brace(text, i + 2)?;
-            out.push_str(&evaluate(&text[i + 2..end], context, sources, depth)?);
+            context.variables.within_budget(context.variables.referenced.load(Ordering::Relaxed))?;
+            let piece = evaluate(&text[i + 2..end], context, sources, depth)?;
+            if out.len() + piece.len() > MAX_VALUE_BYTES {
+                return Err(too_long());
+            }
+            // Once per byte: what a nested reference brings in is part of its outer piece.
+            if depth == 0 {
+                context.variables.charge(piece.len())?;
+            }
+            out.push_str(&piece);
             i = end + 1;
         } else {
             let c = rest.chars().next().unwrap_or('\0'); // ok: i < len, so a char exists
@@ -141,6 +182,10 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
         }
     }
     Ok(out)
+}
+
+fn too_long() -> String {
+    format!("the value is longer than {MAX_VALUE_BYTES} bytes")
 }
 
 /// Index of the `}` closing a reference whose body starts at `start`. In a command, a `}`
@@ -350,9 +395,12 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// `KEY=VALUE` lines, `export KEY=VALUE`, `#` comments, single quotes literal, double
-/// quotes with `\n`, `\"` and `\\` escapes. Errors carry the 1-based line number.
+/// `KEY=VALUE` lines, `export KEY=VALUE`, `#` comments (a whole line, or after a value and
+/// a space), single quotes literal, double quotes with `\n`, `\"` and `\\` escapes, a UTF-8
+/// byte order mark ignored. Assignments in file order (a repeated name appears twice).
+/// Errors carry the 1-based line number and never the line's text.
 pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -369,11 +417,16 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, S
             return Err((line_no, "a variable name may hold only letters, digits and '_'".into()));
         }
         let value = value.trim();
-        let value = if let Some(body) = value.strip_prefix('\'') {
-            body.strip_suffix('\'').ok_or((line_no, "unterminated single quote".to_string()))?.to_string()
-        } else if let Some(body) = value.strip_prefix('"') {
-            let body = body.strip_suffix('"').ok_or((line_no, "unterminated double quote".to_string()))?;
-            unescape_double_quoted(body)
+        let value = if let Some(quote @ ('\'' | '"')) = value.chars().next() {
+            let body = &value[1..];
+            let end = closing_quote(body, quote).ok_or_else(|| {
+                (line_no, format!("unterminated {} quote", if quote == '"' { "double" } else { "single" }))
+            })?;
+            if quote == '"' {
+                unescape_double_quoted(&body[..end])
+            } else {
+                body[..end].to_string()
+            }
         } else {
             match value.find(" #") {
                 Some(at) => value[..at].trim_end().to_string(),
@@ -383,6 +436,27 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, SecretString)>, (usize, S
         out.push((key.to_string(), SecretString::new(value)));
     }
     Ok(out)
+}
+
+/// Byte index of the quote closing `body`: the first one that only a comment (or nothing)
+/// follows, so a quote inside the value stays (`'O'Brien'`), and in double quotes `\"` does
+/// not close. `None` when no quote closes it.
+fn closing_quote(body: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quote == '"' => escaped = true,
+            _ if c == quote => {
+                let rest = body[i + 1..].trim_start();
+                if rest.is_empty() || rest.starts_with('#') {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn unescape_double_quoted(body: &str) -> String {
@@ -484,6 +558,64 @@ mod tests {
         assert_eq!(get("C").as_deref(), Some("l1\nl2"));
         assert_eq!(get("D").as_deref(), Some("v"));
         assert_eq!(parse_dotenv("ok=1\nnot a line\n").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn dotenv_as_shells_and_compose_read_it() {
+        let mut variables = Variables::new();
+        variables.add_dotenv("\u{feff}YS_T_BOM=first-line\nYS_T_DUP=old\nYS_T_DUP=new\n").unwrap();
+        variables.add_dotenv("YS_T_DUP=later-file\n").unwrap();
+        assert_eq!(variables.lookup("YS_T_BOM").as_deref(), Some("first-line"));
+        assert_eq!(variables.lookup("YS_T_DUP").as_deref(), Some("new"));
+
+        let parsed =
+            parse_dotenv("A=\"v # not a comment\" # comment\nB='x'   #c\nC=\"q\\\"x\"#tight\nD=\"\"\n").unwrap();
+        let get = |k: &str| parsed.iter().find(|(n, _)| n == k).map(|(_, v)| v.expose().to_string());
+        assert_eq!(get("A").as_deref(), Some("v # not a comment"));
+        assert_eq!(get("B").as_deref(), Some("x"));
+        assert_eq!(get("C").as_deref(), Some("q\"x"));
+        assert_eq!(get("D").as_deref(), Some(""));
+        let inner = parse_dotenv("O='O'Brien' # name\n").unwrap();
+        assert_eq!(inner[0].1.expose(), "O'Brien");
+        let (line, message) = parse_dotenv("A=1\nB=\"s3cr3t\" trailing-s3cr3t\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(message == "unterminated double quote" && !message.contains("s3cr3t"), "{message}");
+        assert_eq!(parse_dotenv("A='open\n").unwrap_err(), (1, "unterminated single quote".to_string()));
+    }
+
+    #[test]
+    fn values_and_what_references_bring_in_are_bounded() {
+        let big = "b".repeat(200_000);
+        let mut variables = Variables::new();
+        variables.add_dotenv(&format!("YS_T_BIG={big}\n")).unwrap();
+        let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
+        assert_eq!(resolve(&"${YS_T_BIG}".repeat(5), &context).unwrap().value.expose().len(), 1_000_000);
+        let err = resolve(&"${YS_T_BIG}".repeat(6), &context).unwrap_err();
+        assert_eq!(err, "the value is longer than 1048576 bytes");
+        assert_eq!(resolve(&"x".repeat(MAX_VALUE_BYTES + 1), &context).unwrap_err(), err);
+        // 1 MB per value passes; a file of such values stops at 16 MiB in all.
+        let mut stopped = None;
+        for i in 0..100 {
+            if let Err(e) = resolve(&"${YS_T_BIG}".repeat(5), &context) {
+                stopped = Some((i, e));
+                break;
+            }
+        }
+        let (at, message) = stopped.expect("the budget never ran out");
+        assert_eq!((at, message.as_str()), (14, "the references of this file bring in more than 16777216 bytes"));
+        assert!(!message.contains(&big[..10]));
+    }
+
+    #[test]
+    fn a_megabyte_of_dotenv_is_read_in_linear_time() {
+        let text: String = (0..60_000).map(|i| format!("YS_T_BULK_{i}=value-{i}\n")).collect();
+        let started = std::time::Instant::now();
+        let mut variables = Variables::new();
+        variables.add_dotenv(&text).unwrap();
+        variables.add_dotenv(&text).unwrap();
+        assert_eq!(variables.lookup("YS_T_BULK_59999").as_deref(), Some("value-59999"));
+        // Quadratic merging took tens of seconds here; linear takes milliseconds, debug build included.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub mod secret_value;
 pub mod sql_text;
 pub mod validate;
 pub mod yaml;
+mod yaml_tags;
+
+#[cfg(test)]
+mod hostile_tests;
 
 /// The whole pure pipeline on arbitrary bytes, for the fuzz target: every outcome must be
 /// a value or diagnostics, never a panic. Variables resolve from the process environment;

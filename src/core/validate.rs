@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::{self, Convenience, Kind, SecretType};
 use super::connection_string;
-use super::diagnostics::{did_you_mean, Diagnostic, Location};
+use super::diagnostics::{self, did_you_mean, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::document::{self, Document, SecretDef};
 use super::duckdb_versions::{self, DuckdbVersion};
 use super::interpolate::{self, Commands, Context, Source, Variables};
@@ -324,27 +324,35 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    // `field` may be a key as written, which may hold a value typed into it: shown_key.
     fn error(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        if diagnostics::is_full(self.problems) {
+            return diagnostics::omit(self.problems, self.file, Severity::Error);
+        }
         let mut d = Diagnostic::error(self.file, Some(at), message);
         if !self.secret.is_empty() {
             d = d.in_secret(self.secret);
         }
         if !field.is_empty() {
-            d = d.in_field(field);
+            d = d.in_field(&shown_key(field).text);
         }
-        self.problems.push(d);
+        push_bounded(self.problems, d);
     }
 
     fn warning(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        if diagnostics::is_full(self.problems) {
+            return diagnostics::omit(self.problems, self.file, Severity::Warning);
+        }
         let mut d = Diagnostic::warning(self.file, Some(at), message).in_secret(self.secret);
         if !field.is_empty() {
-            d = d.in_field(field);
+            d = d.in_field(&shown_key(field).text);
         }
-        self.problems.push(d);
+        push_bounded(self.problems, d);
     }
 
     fn secret(&mut self, def: &SecretDef, default_persistent: bool, environment: &Environment) -> Option<Secret> {
-        let before = self.problems.len();
+        // Counted, not sliced: past the first findings, errors are only counted.
+        let before = diagnostics::error_count(self.problems);
         let Some(type_node) = def.field("type") else {
             self.error(def.at, "type", "missing 'type' (for example: type: s3)");
             return None;
@@ -457,7 +465,7 @@ impl Checker<'_> {
         if matches!(self.context.commands, Commands::Run { .. }) {
             self.values.extend(secret.values_to_scrub());
         }
-        (self.problems[before..].iter().all(|d| d.severity != super::diagnostics::Severity::Error)).then_some(secret)
+        (diagnostics::error_count(self.problems) == before).then_some(secret)
     }
 
     fn typed_params(
@@ -514,19 +522,24 @@ impl Checker<'_> {
 
         // Borrowed from the document; conveniences add owned fields of their own.
         let mut fields: Vec<Field> = Vec::new();
+        // Where each canonical name was first set: a secret may hold thousands of fields.
+        let mut first_at: std::collections::HashMap<&str, Location> = std::collections::HashMap::new();
         for (key, key_at, value) in &def.fields {
             if COMMON_FIELDS.contains(&key.as_str()) || key == TEST_PATH {
                 continue;
             }
             let canonical = entry.aliases.iter().find(|(alias, _)| alias == key).map_or(key.as_str(), |(_, c)| c);
-            if let Some((_, other_at, _)) = fields.iter().find(|(k, _, _)| k == canonical) {
+            if let Some(other_at) = first_at.get(canonical) {
                 let message = format!(
-                    "'{key}' sets '{canonical}' again (first at line {}, column {})",
-                    other_at.line, other_at.column
+                    "'{}' sets '{canonical}' again (first at line {}, column {})",
+                    shown_key(key),
+                    other_at.line,
+                    other_at.column
                 );
                 self.error(*key_at, key, message);
                 continue;
             }
+            first_at.insert(canonical, *key_at);
             fields.push((canonical.to_string(), *key_at, Cow::Borrowed(value)));
         }
 
@@ -611,6 +624,10 @@ impl Checker<'_> {
     }
 
     fn unknown_field(&mut self, entry: &SecretType, provider: &str, key: &str, at: Location) {
+        // Only counted past the first findings: skip the suggestions (a file may hold 400 000).
+        if diagnostics::is_full(self.problems) {
+            return self.error(at, key, String::new());
+        }
         if let Some(other) = entry.providers.iter().find(|p| p.param(key).is_some()) {
             let message = format!(
                 "'{key}' is a parameter of provider '{}', not of provider '{provider}' (set 'provider: {}')",
@@ -627,9 +644,15 @@ impl Checker<'_> {
             .chain(COMMON_FIELDS.iter().copied())
             .chain(entry.aliases.iter().map(|(a, _)| *a))
             .collect();
-        let message = match did_you_mean(key, allowed.iter().copied()) {
-            Some(close) => format!("unknown field '{key}' for type '{}'; did you mean '{close}'?", entry.name),
-            None => format!("unknown field '{key}' for type '{}' (allowed: {})", entry.name, allowed.join(", ")),
+        let shown = shown_key(key);
+        let message = match (shown.hint, did_you_mean(shown.head(), allowed.iter().copied())) {
+            (Some(hint), _) => format!("unknown field '{shown}' for type '{}'; {hint}", entry.name),
+            (None, Some(close)) => {
+                format!("unknown field '{shown}' for type '{}'; did you mean '{close}'?", entry.name)
+            }
+            (None, None) => {
+                format!("unknown field '{shown}' for type '{}' (allowed: {})", entry.name, allowed.join(", "))
+            }
         };
         self.error(at, key, message);
     }
@@ -639,6 +662,13 @@ impl Checker<'_> {
     fn passthrough_params(&mut self, def: &SecretDef, secret: &mut Secret) {
         for (key, key_at, value) in &def.fields {
             if COMMON_FIELDS.contains(&key.as_str()) || key == TEST_PATH {
+                continue;
+            }
+            // The key becomes a parameter name that DuckDB's errors and the `sql` column show.
+            let shown = shown_key(key);
+            if !shown.is_whole() {
+                let message = format!("'{shown}' is not a parameter name{}", shown.hint_suffix());
+                self.error(*key_at, key, message);
                 continue;
             }
             let kind = match value.value {
@@ -774,7 +804,7 @@ impl Checker<'_> {
                     return None;
                 };
                 let mut out = Vec::new();
-                for (k, v) in entries {
+                for (k, v) in entries.iter() {
                     let Some(key) = k.as_str().filter(|_| !k.is_null()).map(str::to_string) else {
                         self.error(k.at, field, format!("a key must be a string, not {}", k.kind_name()));
                         return None;

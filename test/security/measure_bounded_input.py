@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Time and peak memory of each hostile input of test_bounded_input.py, one fresh process
-per case (figures for SECURITY.md; a script, not a timed test).
+"""Time and peak memory of every hostile input of test_bounded_input.py through each function
+that reads a file (load_secrets_yaml, secrets_check, unload_secrets_yaml): one fresh process
+per case and function, its address space capped as in the tests. Figures for SECURITY.md; a
+script, not a timed test.
 
-Usage: YS_EXTENSION=build/release/yamlsecrets.duckdb_extension python measure_bounded_input.py
+Usage: YS_EXTENSION=build/release/yamlsecrets.duckdb_extension python measure_bounded_input.py [CASE…]
 """
-import json
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
 
@@ -16,46 +16,44 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # test/: ys_testlib
 import test_bounded_input as cases  # noqa: E402
 
-CHILD = r"""
-import json, resource, sys, time, duckdb
-ext, path = sys.argv[1], sys.argv[2]
-con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-con.execute(f"LOAD '{ext}'")
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-try:
-    con.execute(f"FROM load_secrets_yaml('{path}')").fetchall()
-    outcome = "loaded?!"
-except duckdb.Error as e:
-    outcome = str(e).splitlines()[-1].strip()[:90]
-elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"ms": elapsed * 1000, "peak_mb": peak / 1024, "growth_mb": (peak - base) / 1024, "error": outcome}))
-"""
+
+def outcome(result: dict) -> str:
+    if "died" in result:
+        return f"DIED ({result['died']}): {result['stderr'].strip().splitlines()[-1][:60]}"
+    if "error" in result:
+        lines = result["error"].splitlines()
+        return f"error, {len(result['error'])} chars: {lines[-1].strip()[:70] if len(lines) > 1 else lines[0][:70]}"
+    return f"{result['rows']} rows"
 
 
 def main() -> None:
     ext = os.environ.get("YS_EXTENSION") or cases.extension()
-    files = {name: make() for name, (make, _) in cases.CASES.items()}
+    names = sys.argv[1:] or list(cases.CASES)
+    print(f"extension: {ext}")
+    print(f"{'case':<24} {'file':>9} {'function':<7} {'ms':>7} {'CPU ms':>7} {'peak RSS growth MB':>19}  outcome")
+    worst_ms, worst_cpu, worst_mb = 0.0, 0.0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        paths = {}
-        for name, data in files.items():
-            paths[name] = tmp / f"{name}.yaml"
-            paths[name].write_bytes(data)
-        huge = tmp / "file_100mb.yaml"
-        with open(huge, "wb") as f:
-            f.truncate(100 * 1024 * 1024)
-        paths["file_100mb"] = huge
-        print(f"{'case':<20} {'input':>10} {'time ms':>9} {'peak RSS MB':>12} {'RSS growth MB':>14}  error")
-        for name, path in paths.items():
-            run = subprocess.run([sys.executable, "-c", CHILD, ext, str(path)], capture_output=True, text=True, timeout=120)
-            if run.returncode != 0:
-                print(f"{name:<20} failed: {run.stderr.strip()[-200:]}")
-                continue
-            r = json.loads(run.stdout)
+        for name in names:
+            path = cases.write_case(name, tmp)
             size = path.stat().st_size
-            print(f"{name:<20} {size:>10} {r['ms']:>9.1f} {r['peak_mb']:>12.1f} {r['growth_mb']:>14.1f}  {r['error']}")
+            for function in cases.FUNCTIONS:
+                r = cases.run_function(ext, path, function)
+                if "died" not in r:
+                    worst_ms, worst_mb = max(worst_ms, r["ms"]), max(worst_mb, r["growth_mb"])
+                    worst_cpu = max(worst_cpu, r["cpu_ms"])
+                ms, cpu, mb = (f"{r[k]:.0f}" if k in r else "-" for k in ("ms", "cpu_ms", "growth_mb"))
+                print(f"{name:<24} {size:>9} {function:<7} {ms:>7} {cpu:>7} {mb:>19}  {outcome(r)}", flush=True)
+        if not sys.argv[1:]:
+            huge = tmp / "file_100mb.yaml"
+            with open(huge, "wb") as f:
+                f.truncate(100 * 1024 * 1024)
+            r = cases.run_function(ext, huge, "load")
+            print(
+                f"{'file_100mb':<24} {huge.stat().st_size:>9} {'load':<7} {r['ms']:>7.0f} {r['cpu_ms']:>7.0f} "
+                f"{r['growth_mb']:>19.0f}  {outcome(r)}"
+            )
+    print(f"worst: {worst_ms:.0f} ms, {worst_cpu:.0f} ms of CPU, {worst_mb:.0f} MB of peak RSS growth")
 
 
 if __name__ == "__main__":
