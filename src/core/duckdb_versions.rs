@@ -114,6 +114,20 @@ pub fn parameter_missing_before(type_name: &str, parameter: &str, version: Duckd
         .filter(|since| version < *since)
 }
 
+/// Providers newer DuckDBs add to a catalogued type. yamlsecrets has no build of their
+/// extensions for those versions here to check the parameters against, so a secret with such a
+/// provider goes to DuckDB as written (every value treated as sensitive), as an unknown type
+/// does; before the version, it is refused by name.
+pub const PROVIDERS_SINCE: &[(&str, &str, DuckdbVersion)] = &[("s3", "none", V2_0), ("aws", "none", V2_0)];
+
+/// The first version that has `provider` for `type_name`, if it is one of PROVIDERS_SINCE.
+pub fn provider_since(type_name: &str, provider: &str) -> Option<DuckdbVersion> {
+    PROVIDERS_SINCE
+        .iter()
+        .find(|(t, p, _)| t.eq_ignore_ascii_case(type_name) && p.eq_ignore_ascii_case(provider))
+        .map(|(_, _, since)| *since)
+}
+
 /// A parameter DuckDB's `duckdb_secrets()` shows in clear, in versions `from..until`.
 pub struct ShownInClear {
     pub type_name: &'static str,
@@ -193,6 +207,14 @@ mod tests {
         assert_eq!(parameter_missing_before("http", "verify_ssl", v(1, 4, 4)), Some(v(1, 5, 0)));
         assert_eq!(parameter_missing_before("HTTP", "verify_ssl", v(1, 5, 5)), None);
         assert_eq!(parameter_missing_before("http", "bearer_token", v(1, 4, 4)), None);
+    }
+
+    #[test]
+    fn providers_of_newer_versions_are_known_by_type() {
+        assert_eq!(provider_since("s3", "none"), Some(DuckdbVersion::new(2, 0, 0)));
+        assert_eq!(provider_since("AWS", "NONE"), Some(DuckdbVersion::new(2, 0, 0)));
+        assert_eq!(provider_since("s3", "config"), None);
+        assert_eq!(provider_since("http", "none"), None);
     }
 
     #[test]

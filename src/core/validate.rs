@@ -478,9 +478,23 @@ impl Checker<'_> {
         secret: &mut Secret,
     ) {
         let provider_name = provider.unwrap_or(entry.default_provider);
+        let version = environment.duckdb_version.unwrap_or(duckdb_versions::PRIMARY);
         let Some(spec) = entry.provider(provider_name) else {
             let names: Vec<&str> = entry.providers.iter().map(|p| p.name).collect();
             let at = provider_node.map_or(def.at, |n| n.at);
+            match duckdb_versions::provider_since(entry.name, provider_name) {
+                Some(since) if version >= since => return self.passthrough_params(def, secret),
+                Some(since) => {
+                    let message = format!(
+                        "provider '{provider_name}' of type '{}' exists from DuckDB {since} on, and this is DuckDB \
+                         {version} (providers here: {})",
+                        entry.name,
+                        names.join(", ")
+                    );
+                    return self.error(at, "provider", message);
+                }
+                None => {}
+            }
             let hint = did_you_mean(provider_name, names.iter().copied())
                 .map(|c| format!("; did you mean '{c}'?"))
                 .unwrap_or_default();
@@ -551,7 +565,6 @@ impl Checker<'_> {
         }
         self.expand_conveniences(entry, spec, &mut fields);
 
-        let version = environment.duckdb_version.unwrap_or(duckdb_versions::PRIMARY);
         for (key, key_at, value) in &fields {
             if let Some((_, why)) = entry.ignored.iter().find(|(name, _)| name == key) {
                 self.warning(*key_at, key, *why);
@@ -1235,6 +1248,28 @@ mod tests {
         } else {
             assert!(found[0].contains("unknown secret type"), "{found:?}");
         }
+    }
+
+    #[test]
+    fn a_provider_of_a_newer_duckdb_passes_through_there_and_is_named_before() {
+        let text = "secrets:\n  anon: {type: s3, provider: none, region: eu-west-1}\n";
+        let request = Request { file: "s.yaml".into(), ..Request::default() };
+        let at = |version| Environment {
+            secret_types: vec!["s3".into()],
+            loaded_extensions: vec!["httpfs".into()],
+            duckdb_version: Some(version),
+            ..Environment::default()
+        };
+        let newer = validate(&request, Path::new("s.yaml"), text, &at(DuckdbVersion::new(2, 0, 1)));
+        assert!(!newer.has_errors(), "{:?}", newer.diagnostics);
+        assert_eq!(newer.secrets[0].provider.as_deref(), Some("none"));
+        assert!(newer.secrets[0].params.iter().all(|p| p.sensitive));
+        let older = validate(&request, Path::new("s.yaml"), text, &at(DuckdbVersion::new(1, 5, 5)));
+        let message = older.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        assert!(
+            message.contains("s.yaml:2:30") && message.contains("from DuckDB v2.0.0 on, and this is DuckDB v1.5.5"),
+            "{message}"
+        );
     }
 
     #[test]

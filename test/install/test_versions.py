@@ -90,3 +90,15 @@ def test_parameters_this_version_lacks_are_named_before_duckdb_sees_them(con, tm
         assert "secrets.yaml:5:5" in message and "'verify_ssl' is a parameter of type 'http' from DuckDB v1.5.0 on" in message
         assert f"this is DuckDB v{duckdb.__version__}" in message
         assert "clearprobe" not in message
+
+
+def test_a_provider_of_a_newer_duckdb_is_named_in_an_older_one(tmp_path):
+    """s3's provider `none` exists from DuckDB 2.0 on (checked where httpfs can be loaded)."""
+    ys_testlib.skip_without_extension_wheels(["httpfs"])
+    con = ys_testlib.connect(extension_directory=ys_testlib.extension_dir(), extensions=("httpfs",),
+                             load=ys_testlib.extension_path())
+    path = write(tmp_path, "  anon:\n    type: s3\n    provider: none\n")
+    with pytest.raises(duckdb.Error) as failure:
+        con.execute(f"FROM load_secrets_yaml({sql_str(path)})").fetchall()
+    assert f"provider 'none' of type 's3' exists from DuckDB v2.0.0 on, and this is DuckDB v{duckdb.__version__}" in str(failure.value)
+    con.close()
