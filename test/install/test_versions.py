@@ -102,3 +102,47 @@ def test_a_provider_of_a_newer_duckdb_is_named_in_an_older_one(tmp_path):
         con.execute(f"FROM load_secrets_yaml({sql_str(path)})").fetchall()
     assert f"provider 'none' of type 's3' exists from DuckDB v2.0.0 on, and this is DuckDB v{duckdb.__version__}" in str(failure.value)
     con.close()
+
+
+SAMPLES = {"VARCHAR": "'sample'", "BOOLEAN": "true", "INTEGER": "5432", "VARCHAR[]": "['sample']",
+           "MAP(VARCHAR, VARCHAR)": "MAP {'X-Sample': 'sample'}"}
+
+
+def test_catalogue_matches_this_duckdb_for_the_types_it_registers(con):
+    """The catalogue (yamlsecrets_types()) against the running DuckDB, for every type it
+    registers without extensions: parameter by parameter through duckdb_secret_type_parameters()
+    where it exists (2.0), else by offering each catalogued parameter to CREATE SECRET; a
+    parameter this version lacks must be one duckdb_versions.rs names (checked by
+    test_parameters_this_version_lacks_are_named_before_duckdb_sees_them)."""
+    registered = {r[0] for r in con.execute("SELECT type FROM duckdb_secret_types()").fetchall()}
+    catalogue: dict[tuple[str, str], dict[str, str]] = {}
+    for type_, provider, parameter, kind in con.execute(
+        "SELECT type, provider, parameter, kind FROM yamlsecrets_types() WHERE parameter IS NOT NULL"
+    ).fetchall():
+        if type_ in registered:
+            catalogue.setdefault((type_, provider), {})[parameter] = kind
+    assert ("http", "config") in catalogue
+    has_table = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'duckdb_secret_type_parameters'"
+    ).fetchone()[0] > 0
+    if has_table:
+        duckdb_side: dict[tuple[str, str], set[str]] = {}
+        for type_, provider, name in con.execute(
+            "SELECT type, provider, name FROM duckdb_secret_type_parameters()"
+        ).fetchall():
+            if type_ in registered:
+                duckdb_side.setdefault((type_, provider), set()).add(name)
+        assert {k: set(v) for k, v in catalogue.items()} == duckdb_side
+        return
+    lacking = set()
+    for (type_, provider), params in catalogue.items():
+        for name, kind in params.items():
+            try:
+                con.execute(f"CREATE OR REPLACE SECRET catalogue_probe (TYPE {type_}, PROVIDER {provider}, "
+                            f"{name} {SAMPLES[kind]})")
+                con.execute("DROP SECRET catalogue_probe")
+            except duckdb.BinderException as refused:
+                assert "Unknown parameter" in str(refused), str(refused)
+                lacking.add((type_, name))
+    expected = {("http", "verify_ssl")} if duckdb.__version__.startswith("1.4.") else set()
+    assert lacking == expected
