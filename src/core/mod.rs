@@ -13,6 +13,7 @@ pub mod plan;
 pub mod probe;
 pub mod provenance;
 pub mod render;
+pub mod secret;
 pub mod secret_value;
 pub mod sql_text;
 pub mod validate;

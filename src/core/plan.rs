@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use super::diagnostics::Location;
 use super::render;
-use super::validate::Secret;
+use super::secret::Secret;
 
 /// A secret as DuckDB reports it in `duckdb_secrets()`.
 #[derive(Debug, Clone, PartialEq, Eq)]

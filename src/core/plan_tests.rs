@@ -1,8 +1,8 @@
 //! Unit tests of plan.rs, compiled only under #[cfg(test)] (its `mod tests`).
 
 use super::*;
+use crate::core::secret::{Param, ParamValue};
 use crate::core::secret_value::SecretString;
-use crate::core::validate::{Param, ParamValue};
 
 fn secret(name: &str, persistent: bool, storage: Option<&str>, line: usize) -> Secret {
     Secret {

@@ -7,9 +7,9 @@
 //! So the try neither sees nor shadows any other secret: an uncommitted secret is invisible
 //! to every other transaction, and inside ours it wins only for the probe's own path.
 
+use super::secret::{ParamValue, Secret};
 use super::secret_value::redact_url_passwords;
 use super::sql_text::{quote_ident, quote_literal};
-use super::validate::{ParamValue, Secret};
 
 /// What a try found out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::core::diagnostics::Location;
+use crate::core::secret::Param;
 use crate::core::secret_value::SecretString;
-use crate::core::validate::Param;
 
 fn text(name: &str, value: &str, sensitive: bool) -> Param {
     Param { name: name.into(), value: ParamValue::Text(SecretString::new(value.into())), sensitive }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::interpolate::{self, fingerprint, Source, Variables};
-use super::validate::Secret;
+use super::secret::Secret;
 use super::yaml::MAX_FILE_BYTES;
 
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! Secret → `CREATE SECRET` / `DROP SECRET` text, and the redacted twin shown to users.
 
+use super::secret::{ParamValue, Secret};
 use super::secret_value::redact_url_passwords;
 use super::sql_text::{option_name, quote_ident, quote_literal, NulByte};
-use super::validate::{ParamValue, Secret};
 
 const REDACTED: &str = "'***'";
 
@@ -103,8 +103,8 @@ fn redact_value(value: &ParamValue) -> Result<String, NulByte> {
 mod tests {
     use super::*;
     use crate::core::diagnostics::Location;
+    use crate::core::secret::Param;
     use crate::core::secret_value::SecretString;
-    use crate::core::validate::Param;
 
     fn secret() -> Secret {
         Secret {

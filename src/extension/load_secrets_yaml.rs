@@ -18,8 +18,9 @@ use crate::core::interpolate::expand_home;
 use crate::core::plan;
 use crate::core::provenance::Record;
 use crate::core::render;
+use crate::core::secret::Secret;
 use crate::core::secret_value::Scrubber;
-use crate::core::validate::{self, Secret};
+use crate::core::validate;
 
 pub struct LoadSecretsYaml;
 
