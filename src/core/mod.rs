@@ -7,6 +7,7 @@ pub mod commands;
 pub mod connection_string;
 pub mod diagnostics;
 pub mod document;
+pub mod dotenv;
 pub mod interpolate;
 pub mod provenance;
 pub mod render;
