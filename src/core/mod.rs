@@ -7,6 +7,7 @@ pub mod commands;
 pub mod connection_string;
 pub mod diagnostics;
 pub mod document;
+pub mod dotenv;
 pub mod duckdb_versions;
 pub mod interpolate;
 pub mod plan;
