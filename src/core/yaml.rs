@@ -56,7 +56,7 @@ impl Node {
 
     /// YAML's null: an empty plain scalar, `~` or `null`.
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar { text, plain: true } if is_null_text(text))
+        matches!(&self.value, Value::Scalar { text, plain: true } if super::yaml_tags::is_null_text(text))
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -95,10 +95,6 @@ impl Node {
             _ => Err(self),
         }
     }
-}
-
-pub(crate) fn is_null_text(text: &str) -> bool {
-    matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Why the text is not a YAML document yamlsecrets can read.

@@ -47,7 +47,7 @@ pub fn scalar(text: String, plain: bool, tag: Option<&Tag>) -> Result<(String, b
     let refuse = |what: &str| Err(format!("a value tagged {} {what}", shown(tag)));
     match standard(tag) {
         Some("str") => Ok((text, false)),
-        Some("null") if super::yaml::is_null_text(&text) => Ok((String::new(), true)),
+        Some("null") if is_null_text(&text) => Ok((String::new(), true)),
         Some("null") => refuse("must be empty, ~ or null"),
         Some("bool") => match text.as_str() {
             "true" | "True" | "TRUE" => Ok(("true".into(), true)),
@@ -151,6 +151,11 @@ fn base64(text: &str) -> Option<Vec<u8>> {
     // One symbol alone carries 6 bits, not a byte; padding only completes a group of four.
     let complete = padding == 0 || (symbols + padding) % 4 == 0;
     (symbols % 4 != 1 && padding <= 2 && complete).then_some(out)
+}
+
+/// YAML's plain null spellings (the core schema's), which `!!null` and plain scalars share.
+pub(crate) fn is_null_text(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 #[cfg(test)]
