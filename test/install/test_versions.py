@@ -65,6 +65,9 @@ def test_clear_text_warning_matches_what_duckdb_shows(con, tmp_path, parameter, 
     ).fetchall()
     shown = shown_in_clear_by_duckdb(con, parameter, sql_value)
     assert bool(warnings) == shown, f"duckdb_secrets() shows {parameter} in clear: {shown}; warnings: {warnings}"
+    # a load shows the same warning on the secret's row, without failing
+    row_warnings = con.execute(f"SELECT warnings FROM load_secrets_yaml({sql_str(path)}, dry_run := true)").fetchone()[0]
+    assert any("in clear in duckdb_secrets()" in w for w in row_warnings) == shown, row_warnings
     if warnings:
         assert f"v{duckdb.__version__}" in warnings[0][0]
         assert "clearprobe" not in warnings[0][0]
