@@ -35,27 +35,23 @@ LIB_DIR="$ENV_DIR/libduckdb"
 BIN_DIR="$ENV_DIR/bin"
 STAMPS="$ENV_DIR/stamps"
 
-if [[ "${1:-}" == "--print-env" && -n "${2:-}" && "${2:-}" != "$DUCKDB_VERSION" ]]; then
-  dir="$ENV_DIR/duckdb-$2"
+if [[ "${1:-}" == "--print-env" ]]; then
+  version="${2:-$DUCKDB_VERSION}"
+  if [[ "$version" == "$DUCKDB_VERSION" ]]; then
+    lib="$LIB_DIR" ext="$EXT_DIR" python="$VENV/bin/python" cli="$BIN_DIR/duckdb"
+  else
+    dir="$ENV_DIR/duckdb-$version"
+    lib="$dir/libduckdb" ext="$dir/extensions" python="$dir/venv/bin/python" cli="$dir/bin/duckdb"
+  fi
   preload=""
-  [[ -f "$dir/libduckdb/preload" ]] && preload="$(cat "$dir/libduckdb/preload")"
+  [[ -f "$lib/preload" ]] && preload="$(cat "$lib/preload")"
   cat <<EOT
-export DUCKDB_LIB_DIR='$dir/libduckdb'
-export LD_LIBRARY_PATH='$dir/libduckdb'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
+export DUCKDB_LIB_DIR='$lib'
+export LD_LIBRARY_PATH='$lib'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 export YS_LIBDUCKDB_PRELOAD='$preload'
-export YS_EXTENSION_DIR='$dir/extensions'
-export YS_PYTHON='$dir/venv/bin/python'
-export YS_DUCKDB_CLI='$dir/bin/duckdb'
-EOT
-  exit 0
-elif [[ "${1:-}" == "--print-env" ]]; then
-  cat <<EOT
-export DUCKDB_LIB_DIR='$LIB_DIR'
-export LD_LIBRARY_PATH='$LIB_DIR'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
-export YS_LIBDUCKDB_PRELOAD=''
-export YS_EXTENSION_DIR='$EXT_DIR'
-export YS_PYTHON='$VENV/bin/python'
-export YS_DUCKDB_CLI='$BIN_DIR/duckdb'
+export YS_EXTENSION_DIR='$ext'
+export YS_PYTHON='$python'
+export YS_DUCKDB_CLI='$cli'
 EOT
   exit 0
 elif [[ "${1:-}" == "--cli" ]]; then
