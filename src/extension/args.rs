@@ -4,7 +4,7 @@
 use duckdb::core::LogicalTypeHandle;
 use duckdb::vtab::BindInfo;
 
-use super::duckdb_rs_compat::{is_null, list_items, to_bool};
+use super::duckdb_rs_compat::{is_null, list_items, to_bool, whole_text};
 use super::output::{boolean, varchar, varchar_list};
 use super::Shared;
 use crate::core::validate::Request;
@@ -51,13 +51,15 @@ pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
     if is_null(&path) {
         return Err("yamlsecrets: the path of the secrets file is NULL".into());
     }
-    let path = path.to_string();
+    let nul = |what: &str| format!("yamlsecrets: the {what} holds a NUL byte, which no file name can hold");
+    let path = whole_text(&path).map_err(|_| nul("path of the secrets file"))?;
     if path.trim().is_empty() {
         return Err("yamlsecrets: the path of the secrets file is empty".into());
     }
     let given = |name: &str| bind.get_named_parameter(name).filter(|v| !is_null(v));
     let flag = |name: &str| given(name).map(|v| to_bool(&v));
     let text = |name: &str| given(name).map(|v| v.to_string());
+    let env_file = given("env_file").map(|v| whole_text(&v)).transpose().map_err(|_| nul("env_file"))?;
     let names = given("names").map(|v| list_items(&v));
     Ok(CallArgs {
         request: Request {
@@ -65,7 +67,7 @@ pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
             key: text("key"),
             names,
             persistent: flag("persistent"),
-            env_files: text("env_file").into_iter().collect(),
+            env_files: env_file.into_iter().collect(),
             lint: false,
             allow_commands: flag("allow_commands").unwrap_or(false),
         },

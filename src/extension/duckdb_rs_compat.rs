@@ -21,20 +21,59 @@ pub fn list_items(value: &Value) -> Vec<String> {
     value.to_list().unwrap_or_default().iter().filter(|item| !item.is_null()).map(ToString::to_string).collect()
 }
 
-#[cfg(duckdb_rs_1_4)]
 mod raw {
     use duckdb::ffi;
     use duckdb::vtab::Value;
 
-    // duckdb-rs 1.4's `Value` is a struct whose one field is the `duckdb_value` pointer, kept
-    // private. A struct of one field that is exactly that field's size holds it at offset 0,
-    // which the assertion proves at compile time; so reading the pointer through it is sound.
+    // duckdb-rs's `Value` (1.4 and after) is a struct whose one field is the `duckdb_value`
+    // pointer, kept private. A struct of one field that is exactly that field's size holds it
+    // at offset 0, which the assertion proves at compile time; so reading the pointer through
+    // it is sound.
     const _: () = assert!(std::mem::size_of::<Value>() == std::mem::size_of::<ffi::duckdb_value>());
 
     pub fn handle(value: &Value) -> ffi::duckdb_value {
         // SAFETY: see above; the handle stays owned by `value`.
         unsafe { *(value as *const Value as *const ffi::duckdb_value) }
     }
+}
+
+/// A VARCHAR argument, whole. duckdb-rs reads text through `duckdb_get_varchar`, a C string
+/// that ends at the first NUL byte, so `'a.yaml' || chr(0) || 'x'` would silently become
+/// `a.yaml`. The C API gives no length, but `duckdb_value_to_string` renders the value as a
+/// SQL literal, and a NUL cuts that literal before its closing quote: an unclosed literal is
+/// how a NUL byte shows. Any other shape (not a quoted literal) is taken as whole.
+pub fn whole_text(value: &Value) -> Result<String, HoldsNul> {
+    // SAFETY: a live value handle; the returned C string is ours to free with duckdb_free.
+    let rendered = unsafe { duckdb::ffi::duckdb_value_to_string(raw::handle(value)) };
+    if !rendered.is_null() {
+        let literal = unsafe { std::ffi::CStr::from_ptr(rendered) }.to_bytes().to_vec();
+        unsafe { duckdb::ffi::duckdb_free(rendered.cast()) };
+        if sql_literal_is_cut(&literal) {
+            return Err(HoldsNul);
+        }
+    }
+    Ok(value.to_string())
+}
+
+/// The text of a SQL value is cut short at a NUL byte.
+#[derive(Debug)]
+pub struct HoldsNul;
+
+/// `'…'` with `''` for a quote inside: true when the closing quote is missing.
+fn sql_literal_is_cut(literal: &[u8]) -> bool {
+    let Some(body) = literal.strip_prefix(b"'") else { return false };
+    let mut at = 0;
+    while at < body.len() {
+        if body[at] == b'\'' {
+            if body.get(at + 1) == Some(&b'\'') {
+                at += 2;
+                continue;
+            }
+            return false; // closed
+        }
+        at += 1;
+    }
+    true
 }
 
 #[cfg(duckdb_rs_1_4)]
@@ -86,3 +125,18 @@ macro_rules! scalar_invoke {
     };
 }
 pub(crate) use scalar_invoke;
+
+#[cfg(test)]
+mod tests {
+    use super::sql_literal_is_cut;
+
+    #[test]
+    fn a_literal_without_its_closing_quote_was_cut() {
+        assert!(!sql_literal_is_cut(b"'a.yaml'"));
+        assert!(!sql_literal_is_cut(b"'it''s'"));
+        assert!(!sql_literal_is_cut(b"42"));
+        assert!(sql_literal_is_cut(b"'a.yaml"));
+        assert!(sql_literal_is_cut(b"'it''"));
+        assert!(sql_literal_is_cut(b"'"));
+    }
+}
