@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::Value as Json;
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
@@ -17,57 +16,59 @@ use crate::core::validate::Environment;
 
 const WITHHELD: &str = "DuckDB's message was withheld because it quoted a secret value";
 
-fn text(value: &Json) -> String {
-    match value {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
-    }
+/// The settings every call reads, in the order of the settings query's columns.
+const SETTINGS: [&str; 6] = [
+    "enable_external_access",
+    "enable_logging",
+    "log_query_path",
+    "allow_persistent_secrets",
+    "default_secret_storage",
+    "secret_directory",
+];
+
+/// The settings that say what DuckDB's log records, read only while logging is on.
+const LOGGING_SETTINGS: [&str; 4] = ["logging_level", "logging_mode", "enabled_log_types", "disabled_log_types"];
+
+fn truthy(value: &str) -> bool {
+    matches!(value.to_ascii_lowercase().as_str(), "1" | "true")
 }
 
-fn texts(value: &Json) -> Vec<String> {
-    value.as_array().map(|items| items.iter().map(text).collect()).unwrap_or_default()
+/// The current values of `names`, one round trip. Uncast: `::VARCHAR` on each costs DuckDB
+/// more than the C API's own conversion to text.
+fn current_settings<'a>(
+    conn: &CallConnection,
+    names: &'a [&'a str],
+) -> Result<impl Fn(&str) -> String + 'a, String> {
+    let columns: Vec<String> = names.iter().map(|name| format!("current_setting('{name}')")).collect();
+    let row = conn.query_rows(&format!("SELECT {}", columns.join(", ")))?.into_iter().next().unwrap_or_default();
+    Ok(move |name: &str| {
+        names.iter().position(|n| *n == name).and_then(|i| row.get(i).cloned().flatten()).unwrap_or_default()
+    })
 }
 
-fn truthy(value: &Json) -> bool {
-    value.as_bool().unwrap_or_else(|| matches!(text(value).to_ascii_lowercase().as_str(), "1" | "true"))
-}
-
-fn json_query(conn: &CallConnection, fields: &str) -> Result<Json, String> {
-    let raw = conn.query_text(&format!("SELECT to_json({{{fields}}})::VARCHAR"))?.unwrap_or_default();
-    serde_json::from_str(&raw).map_err(|_| "yamlsecrets: could not read DuckDB's state".to_string())
-}
-
-/// Reads the database's policy settings (one round trip) and refuses the call they forbid;
-/// then its secret types, loaded extensions and secrets (another). The policy comes first:
-/// without external access even listing extensions touches the disk and fails.
+/// Reads the database's policy settings and refuses the call they forbid; then its secret
+/// types, loaded extensions and secrets. The policy comes first: without external access
+/// even listing extensions touches the disk and fails. Every query returns plain rows: the
+/// same answers aggregated into one JSON value cost DuckDB ten times more.
 pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(State, Environment), String> {
-    let settings = json_query(
-        conn,
-        "external_access: current_setting('enable_external_access')::VARCHAR,
-         enable_logging: current_setting('enable_logging')::VARCHAR,
-         logging_level: current_setting('logging_level')::VARCHAR,
-         logging_mode: current_setting('logging_mode')::VARCHAR,
-         enabled_log_types: current_setting('enabled_log_types')::VARCHAR,
-         disabled_log_types: current_setting('disabled_log_types')::VARCHAR,
-         log_query_path: current_setting('log_query_path')::VARCHAR,
-         allow_persistent: current_setting('allow_persistent_secrets')::VARCHAR,
-         default_storage: current_setting('default_secret_storage')::VARCHAR,
-         secret_directory: current_setting('secret_directory')::VARCHAR",
-    )?;
-    let setting = |name: &str| text(&settings[name]);
+    let setting = current_settings(conn, &SETTINGS)?;
+    let mut logging = Logging {
+        enabled: truthy(&setting("enable_logging")),
+        query_path: setting("log_query_path"),
+        ..Logging::default()
+    };
+    if logging.enabled {
+        let logged = current_settings(conn, &LOGGING_SETTINGS)?;
+        logging.level = logged("logging_level");
+        logging.mode = logged("logging_mode");
+        logging.enabled_types = logged("enabled_log_types");
+        logging.disabled_types = logged("disabled_log_types");
+    }
     let mut state = State {
-        external_access: truthy(&settings["external_access"]),
-        logging: Logging {
-            enabled: truthy(&settings["enable_logging"]),
-            level: setting("logging_level"),
-            mode: setting("logging_mode"),
-            enabled_types: setting("enabled_log_types"),
-            disabled_types: setting("disabled_log_types"),
-            query_path: setting("log_query_path"),
-        },
-        allow_persistent: truthy(&settings["allow_persistent"]),
-        default_storage: setting("default_storage"),
+        external_access: truthy(&setting("enable_external_access")),
+        logging,
+        allow_persistent: truthy(&setting("allow_persistent_secrets")),
+        default_storage: setting("default_secret_storage"),
         // DuckDB expands a leading `~` in it, as expand_home does.
         secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
         existing: Vec::new(),
@@ -78,39 +79,32 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
     // During LOAD (YAMLSECRETS_FILE), DuckDB holds the lock duckdb_extensions() waits for.
     let at_load = AT_LOAD.with(std::cell::Cell::get);
     let extensions = if at_load {
-        "[]::VARCHAR[]"
+        ""
     } else {
-        "(SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded)"
+        " UNION ALL SELECT 'extension', extension_name, NULL, NULL FROM duckdb_extensions() WHERE loaded"
     };
-    let catalog = json_query(
-        conn,
-        &format!(
-            "secret_types: (SELECT coalesce(list(type), []) FROM duckdb_secret_types()),
-         extensions: {extensions},
-         secrets: (SELECT coalesce(list({{name: name, persistent: persistent, storage: storage}}), [])
-                   FROM duckdb_secrets())"
-        ),
-    )?;
-    state.existing = catalog["secrets"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|s| Existing {
-                    name: text(&s["name"]),
-                    persistent: s["persistent"].as_bool().unwrap_or(false),
-                    storage: text(&s["storage"]),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let environment = Environment {
-        secret_types: texts(&catalog["secret_types"]),
-        loaded_extensions: texts(&catalog["extensions"]),
+    let rows = conn.query_rows(&format!(
+        "SELECT 'type', type, NULL, NULL FROM duckdb_secret_types() \
+         UNION ALL SELECT 'secret', name, persistent::VARCHAR, storage FROM duckdb_secrets(){extensions}"
+    ))?;
+    let mut environment = Environment {
         everything_loaded: false,
         extensions_unknown: at_load,
         duckdb_version: super::running_duckdb(),
+        ..Environment::default()
     };
+    for row in rows {
+        let mut cells = row.into_iter().map(Option::unwrap_or_default);
+        let (kind, name) = (cells.next().unwrap_or_default(), cells.next().unwrap_or_default());
+        match kind.as_str() {
+            "type" => environment.secret_types.push(name),
+            "extension" => environment.loaded_extensions.push(name),
+            _ => {
+                let persistent = truthy(&cells.next().unwrap_or_default());
+                state.existing.push(Existing { name, persistent, storage: cells.next().unwrap_or_default() });
+            }
+        }
+    }
     Ok((state, environment))
 }
 
@@ -164,6 +158,15 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
     }
     let first_persistent = plan.steps.iter().position(|s| s.undo != Undo::Rollback).unwrap_or(plan.steps.len());
     let (transactional, persistent) = plan.steps.split_at(first_persistent);
+    // The common case, a few temporary secrets: one round trip. If anything fails, the
+    // transaction is rolled back and the steps run again the long way, which names the step.
+    if persistent.is_empty() && transactional.len() <= CHUNK {
+        let statements: String = transactional.iter().map(|step| format!("{};\n", step.sql)).collect();
+        if conn.execute(&format!("BEGIN TRANSACTION;\n{statements}COMMIT;")).is_ok() {
+            return Ok(());
+        }
+        let _ = conn.execute("ROLLBACK");
+    }
     // Leaves the transaction open on success.
     run_steps(conn, transactional, true).map_err(|(label, raw)| refused(&label, &raw, &[]))?;
 

@@ -101,21 +101,27 @@ impl CallConnection {
         self.query(sql, |_| Ok(())).map(|_: ()| ())
     }
 
-    /// The first column of the first row, as text (`None` for no row or NULL).
-    pub fn query_text(&self, sql: &str) -> Result<Option<String>, String> {
+    /// Every row, each cell as text (`None` for NULL). Plain rows: a state query that
+    /// aggregates into one JSON value costs DuckDB several times more to plan and run.
+    pub fn query_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
         self.query(sql, |result| {
-            // SAFETY: `result` is a successful result owned by `query`.
+            // SAFETY: `result` is a successful result owned by `query`; each text DuckDB
+            // returns is ours to free.
             unsafe {
-                if ffi::duckdb_row_count(result) == 0 || ffi::duckdb_value_is_null(result, 0, 0) {
-                    return Ok(None);
-                }
-                let text = ffi::duckdb_value_varchar(result, 0, 0);
-                if text.is_null() {
-                    return Ok(None);
-                }
-                let value = CStr::from_ptr(text).to_string_lossy().into_owned();
-                ffi::duckdb_free(text.cast());
-                Ok(Some(value))
+                let (rows, columns) = (ffi::duckdb_row_count(result), ffi::duckdb_column_count(result));
+                let cell = |column, row| {
+                    if ffi::duckdb_value_is_null(result, column, row) {
+                        return None;
+                    }
+                    let text = ffi::duckdb_value_varchar(result, column, row);
+                    if text.is_null() {
+                        return None;
+                    }
+                    let value = CStr::from_ptr(text).to_string_lossy().into_owned();
+                    ffi::duckdb_free(text.cast());
+                    Some(value)
+                };
+                Ok((0..rows).map(|row| (0..columns).map(|column| cell(column, row)).collect()).collect())
             }
         })
     }
