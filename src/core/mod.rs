@@ -9,6 +9,8 @@ pub mod diagnostics;
 pub mod document;
 pub mod dotenv;
 pub mod duckdb_versions;
+pub mod files;
+pub mod fingerprint;
 pub mod interpolate;
 pub mod plan;
 pub mod probe;

@@ -8,6 +8,8 @@ use super::connection_string;
 use super::diagnostics::{self, did_you_mean, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::document::{self, Document, SecretDef};
 use super::duckdb_versions::{self, DuckdbVersion};
+use super::files;
+use super::fingerprint::fingerprint;
 use super::interpolate::{self, Commands, Context, Source, Variables};
 use super::secret::{Param, ParamValue, Secret};
 use super::secret_value::{CallValue, SecretString};
@@ -121,7 +123,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
 
     let (variables, env_files) = load_variables(request, &document, &base_dir, problems);
     outcome.env_files = env_files;
-    outcome.file_fingerprint = interpolate::fingerprint(text);
+    outcome.file_fingerprint = fingerprint(text);
     let file_persistent = document.options.persistent.as_ref().and_then(|node| {
         let mut scratch = Vec::new();
         let value = boolean_of(file, node, "persistent", &variables, &base_dir, &mut scratch);
@@ -209,16 +211,16 @@ fn load_variables(
     let mut variables = Variables::new();
     let file = request.file.as_str();
     // The call's env_file first: it is the more specific of the two.
-    let from_call = request.env_files.iter().map(|p| (interpolate::expand_home(p), None));
+    let from_call = request.env_files.iter().map(|p| (files::expand_home(p), None));
     let from_file = document.options.env_files.iter().map(|(p, at)| {
-        let path = interpolate::expand_home(p);
+        let path = files::expand_home(p);
         (if path.is_relative() { base_dir.join(path) } else { path }, Some(*at))
     });
     let mut consulted = Vec::new();
     for (path, at) in from_call.chain(from_file).collect::<Vec<(PathBuf, Option<Location>)>>() {
         let shown = path.display().to_string();
         consulted.push(path.clone());
-        match interpolate::read_bounded(&path, interpolate::MAX_VALUE_FILE_BYTES) {
+        match files::read_bounded(&path, files::MAX_VALUE_FILE_BYTES) {
             Ok(text) => {
                 if let Err((line, message)) = variables.add_dotenv(&text) {
                     problems.push(
@@ -960,8 +962,8 @@ fn read_secrets_file(given: &str) -> Result<(PathBuf, String), Box<Diagnostic>> 
             ),
         )));
     }
-    let path = interpolate::expand_home(given);
-    match interpolate::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
+    let path = files::expand_home(given);
+    match files::read_bounded(&path, super::yaml::MAX_FILE_BYTES) {
         Ok(text) => Ok((path, text)),
         Err(_) if looks_like_yaml(given) => Err(Box::new(Diagnostic::error(
             PATH_ARGUMENT,

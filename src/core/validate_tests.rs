@@ -30,7 +30,7 @@ fn http_secret_resolves_and_coerces() {
     assert!(matches!(secret.params[1].value, ParamValue::Boolean(false)));
     assert_eq!(
         secret.sources,
-        vec![Source::Env { name: "YS_V_TOKEN".into(), fingerprint: Some(interpolate::fingerprint("tok-123")) }]
+        vec![Source::Env { name: "YS_V_TOKEN".into(), fingerprint: Some(fingerprint("tok-123")) }]
     );
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
-use crate::core::interpolate::expand_home;
+use crate::core::files::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
 use crate::core::secret::Secret;
 use crate::core::secret_value::Scrubber;
