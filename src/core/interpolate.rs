@@ -93,8 +93,6 @@ pub enum Source {
 pub struct Resolved {
     pub value: SecretString,
     pub sources: Vec<Source>,
-    /// The text was exactly one reference (`port: ${PGPORT}`).
-    pub whole_reference: bool,
     /// Linting only: a command was not run, so the value is unknown.
     pub deferred: bool,
 }
@@ -133,10 +131,9 @@ pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
     }
     let mut sources = Vec::new();
     let value = expand(text, context, &mut sources, 0)?;
-    let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
     let deferred =
         context.commands == Commands::Describe && sources.iter().any(|s| matches!(s, Source::Command { .. }));
-    Ok(Resolved { value: SecretString::new(value), sources, whole_reference, deferred })
+    Ok(Resolved { value: SecretString::new(value), sources, deferred })
 }
 
 /// True when `text` holds at least one `${…}` reference.
@@ -390,13 +387,11 @@ mod tests {
     }
 
     #[test]
-    fn whole_reference_and_sources() {
+    fn sources_and_what_counts_as_a_reference() {
         let variables = Variables::new();
         let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
         let r = resolve("${YS_T_UNSET:-5432}", &context).unwrap();
-        assert!(r.whole_reference);
         assert_eq!(r.sources, vec![Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
-        assert!(!resolve("${A:-x}y", &context).unwrap().whole_reference);
         assert!(has_reference("a${B}") && !has_reference("a$${B}") && !has_reference("pa$$"));
     }
 

@@ -23,7 +23,7 @@ type Field<'a> = (String, Location, Cow<'a, Node>);
 pub struct Environment {
     pub secret_types: Vec<String>,
     pub loaded_extensions: Vec<String>,
-    /// Unit tests and `secrets_check` without a database: treat every type as available.
+    /// Every type and extension counts as available (see `Environment::everything`).
     pub everything_loaded: bool,
     /// The loaded extensions could not be listed (at LOAD, DuckDB holds the lock that
     /// `duckdb_extensions()` waits for): a type DuckDB registers counts as available, and
@@ -34,6 +34,8 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// For checks without a database (unit tests, the fuzz target): every type and
+    /// extension counts as available.
     pub fn everything() -> Self {
         Environment { everything_loaded: true, ..Environment::default() }
     }
@@ -188,7 +190,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
         };
         if let Some(secret) = checker.secret(def, default_persistent, environment) {
             if let Some(node) = def.field(TEST_PATH) {
-                if let Some(ParamValue::List(items)) = checker.coerce(node, TEST_PATH, Kind::TextList, false) {
+                if let Some(ParamValue::List(items)) = checker.coerce(node, TEST_PATH, Kind::TextList) {
                     let paths = items.iter().map(|s| s.expose().to_string()).collect();
                     outcome.test_paths.push((secret.name.clone(), paths));
                 }
@@ -254,7 +256,7 @@ fn boolean_of(
     let context = Context { variables, base_dir, commands: Commands::Refuse };
     let mut checker =
         Checker { file, secret: "", context: &context, problems, sources: Vec::new(), values: Vec::new(), lint: false };
-    match checker.coerce(node, field, Kind::Boolean, false)? {
+    match checker.coerce(node, field, Kind::Boolean)? {
         ParamValue::Boolean(b) => Some(b),
         _ => None,
     }
@@ -360,7 +362,7 @@ impl Checker<'_> {
             match key.as_str() {
                 "type" | "provider" => {}
                 "scope" => {
-                    if let Some(ParamValue::List(items)) = self.coerce(value, "scope", Kind::TextList, false) {
+                    if let Some(ParamValue::List(items)) = self.coerce(value, "scope", Kind::TextList) {
                         secret.scope = items.iter().map(|s| s.expose().to_string()).collect();
                     }
                 }
@@ -368,12 +370,12 @@ impl Checker<'_> {
                     if def.field("persistent").is_some() && def.field("persist").is_some() && key == "persist" {
                         self.error(*key_at, key, "'persistent' and 'persist' are the same field: give one");
                     }
-                    if let Some(ParamValue::Boolean(b)) = self.coerce(value, key, Kind::Boolean, false) {
+                    if let Some(ParamValue::Boolean(b)) = self.coerce(value, key, Kind::Boolean) {
                         secret.persistent = b;
                     }
                 }
                 "storage" => {
-                    if let Some(ParamValue::Text(s)) = self.coerce(value, "storage", Kind::Text, false) {
+                    if let Some(ParamValue::Text(s)) = self.coerce(value, "storage", Kind::Text) {
                         if let Some(why) = duckdb_versions::storage_refusal(s.expose()) {
                             self.error(value.at, "storage", why);
                         }
@@ -530,7 +532,7 @@ impl Checker<'_> {
                     self.error(*key_at, key, message);
                 }
                 (Some(param), None) => {
-                    if let Some(v) = self.coerce(value, key, param.kind, param.sensitive) {
+                    if let Some(v) = self.coerce(value, key, param.kind) {
                         // Only a value written in the document itself earns a did-you-mean.
                         let literal = matches!(value, Cow::Borrowed(_))
                             && value.as_str().is_some_and(|t| !interpolate::has_reference(t));
@@ -639,10 +641,8 @@ impl Checker<'_> {
                 Value::Mapping(_) => Kind::TextMap,
                 Value::Scalar { .. } => Kind::Text,
             };
-            if let Some(v) = self.coerce(value, key, kind, true) {
+            if let Some(v) = self.coerce(value, key, kind) {
                 secret.params.push(Param { name: key.to_ascii_lowercase(), value: v, sensitive: true });
-            } else {
-                let _ = key_at;
             }
         }
     }
@@ -668,7 +668,7 @@ impl Checker<'_> {
 
     /// Interpolates a scalar and records where it came from. `None` without a new error
     /// means the value is unknown (a command not run while linting).
-    fn text(&mut self, node: &Node, field: &str) -> Option<(SecretString, bool)> {
+    fn text(&mut self, node: &Node, field: &str) -> Option<SecretString> {
         let Value::Scalar { text, .. } = &node.value else {
             self.error(node.at, field, format!("expected a string, not {}", node.kind_name()));
             return None;
@@ -692,7 +692,7 @@ impl Checker<'_> {
                     self.error(node.at, field, "the value contains a NUL byte, which DuckDB cannot store");
                     return None;
                 }
-                Some((resolved.value, resolved.whole_reference))
+                Some(resolved.value)
             }
             Err(message) => {
                 self.error(node.at, field, message);
@@ -701,17 +701,17 @@ impl Checker<'_> {
         }
     }
 
-    fn coerce(&mut self, node: &Node, field: &str, kind: Kind, _sensitive: bool) -> Option<ParamValue> {
+    fn coerce(&mut self, node: &Node, field: &str, kind: Kind) -> Option<ParamValue> {
         match kind {
             Kind::Text => {
                 if node.is_null() {
                     self.error(node.at, field, "expected a string, got nothing (write '' for an empty string)");
                     return None;
                 }
-                self.text(node, field).map(|(v, _)| ParamValue::Text(v))
+                self.text(node, field).map(ParamValue::Text)
             }
             Kind::Integer => {
-                let (value, _) = self.text(node, field)?;
+                let value = self.text(node, field)?;
                 match value.expose().trim().parse::<i64>() {
                     Ok(n) => Some(ParamValue::Integer(n)),
                     Err(_) => {
@@ -721,7 +721,7 @@ impl Checker<'_> {
                 }
             }
             Kind::Boolean => {
-                let (value, _) = self.text(node, field)?;
+                let value = self.text(node, field)?;
                 match value.expose().trim().to_ascii_lowercase().as_str() {
                     "true" => Some(ParamValue::Boolean(true)),
                     "false" => Some(ParamValue::Boolean(false)),
@@ -753,7 +753,7 @@ impl Checker<'_> {
                         self.error(item.at, field, message);
                         return None;
                     }
-                    out.push(self.text(item, field)?.0);
+                    out.push(self.text(item, field)?);
                 }
                 Some(ParamValue::List(out))
             }
@@ -780,7 +780,7 @@ impl Checker<'_> {
                         self.error(v.at, field, "a value must be a string, not null (write '' for an empty one)");
                         return None;
                     }
-                    out.push((key, self.text(v, field)?.0));
+                    out.push((key, self.text(v, field)?));
                 }
                 Some(ParamValue::Map(out))
             }
@@ -825,7 +825,7 @@ impl Checker<'_> {
                     return;
                 };
                 let (key, key_at, node) = fields.remove(index);
-                let Some((value, _)) = self.text(&node, &key) else { return };
+                let Some(value) = self.text(&node, &key) else { return };
                 let known = |name: &str| {
                     let canonical = entry.aliases.iter().find(|(a, _)| *a == name).map_or(name, |(_, c)| c);
                     spec.param(canonical).is_some()
@@ -891,11 +891,11 @@ impl Checker<'_> {
                 }
                 let (_, _, name_node) = fields.remove(name_index);
                 let endpoint = fields.iter().position(|(k, _, _)| k == "endpoint").map(|i| fields.remove(i));
-                let Some((account, _)) = self.text(&name_node, "account_name") else { return };
-                let Some((credential, _)) = self.text(&node, &key) else { return };
+                let Some(account) = self.text(&name_node, "account_name") else { return };
+                let Some(credential) = self.text(&node, &key) else { return };
                 let endpoint = match endpoint {
                     Some((_, _, n)) => match self.text(&n, "endpoint") {
-                        Some((e, _)) => Some(e),
+                        Some(e) => Some(e),
                         None => return,
                     },
                     None => None,
