@@ -1,6 +1,11 @@
 //! Unit tests of validate.rs, compiled only under #[cfg(test)] (its `mod tests`).
 
+use std::path::Path;
+
 use super::*;
+use crate::core::duckdb_versions::DuckdbVersion;
+use crate::core::fingerprint::fingerprint;
+use crate::core::interpolate::Source;
 
 fn check(text: &str) -> Outcome {
     let request = Request { file: "s.yaml".into(), ..Request::default() };
