@@ -69,3 +69,21 @@ fn describe_io(e: &std::io::Error) -> String {
         _ => format!("cannot be read: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_file_loses_one_line_ending_and_a_nul_path_is_refused() {
+        let dir = std::env::temp_dir().join(format!("ys-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (text, value) in [("pw\n", "pw"), ("pw\r\n", "pw"), ("pw\n\n", "pw\n"), ("pw", "pw"), ("\n", "")] {
+            std::fs::write(dir.join("value"), text).unwrap();
+            assert_eq!(read_value_file(&dir.join("value")).unwrap(), value, "{text:?}");
+        }
+        let err = read_value_file(&dir.join("va\0lue")).unwrap_err();
+        assert!(err.starts_with("cannot be read") && err.contains("NUL"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
