@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::diagnostics::{error_report, Severity, MAX_FINDINGS};
-use super::validate::{validate, Environment, Outcome, Request};
+use super::request::{Environment, Outcome, Request};
+use super::validate::validate;
 
 fn check_with(text: &str, environment: &Environment) -> Outcome {
     let request = Request { file: "s.yaml".into(), ..Request::default() };

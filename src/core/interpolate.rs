@@ -10,12 +10,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use super::dotenv::parse as parse_dotenv;
-pub use super::secret_value::fingerprint;
+use super::dotenv;
+use super::files;
+use super::fingerprint::fingerprint;
 use super::secret_value::SecretString;
 
-/// `${file:…}` reads at most this much: secret files are small.
-pub const MAX_VALUE_FILE_BYTES: u64 = 1024 * 1024;
 /// A value's length, however it is made: written, referenced or both (as for a value file).
 pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 /// What the references of one call may bring in altogether: a 16 MiB file could otherwise
@@ -39,7 +38,7 @@ impl Variables {
     /// Adds the variables of a dotenv file's text: inside a file the last assignment wins
     /// (as in a shell), between files the earlier file wins.
     pub fn add_dotenv(&mut self, text: &str) -> Result<(), (usize, String)> {
-        let assignments = parse_dotenv(text)?;
+        let assignments = dotenv::parse(text)?;
         self.dotenv.reserve(assignments.len());
         // From the last line up, a name already present was set later in this file or by an
         // earlier file: either way it stays.
@@ -94,8 +93,6 @@ pub enum Source {
 pub struct Resolved {
     pub value: SecretString,
     pub sources: Vec<Source>,
-    /// The text was exactly one reference (`port: ${PGPORT}`).
-    pub whole_reference: bool,
     /// Linting only: a command was not run, so the value is unknown.
     pub deferred: bool,
 }
@@ -134,10 +131,9 @@ pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
     }
     let mut sources = Vec::new();
     let value = expand(text, context, &mut sources, 0)?;
-    let whole_reference = text.starts_with("${") && closing_brace(text, 2).ok() == Some(text.len() - 1);
     let deferred =
         context.commands == Commands::Describe && sources.iter().any(|s| matches!(s, Source::Command { .. }));
-    Ok(Resolved { value: SecretString::new(value), sources, whole_reference, deferred })
+    Ok(Resolved { value: SecretString::new(value), sources, deferred })
 }
 
 /// True when `text` holds at least one `${…}` reference.
@@ -327,73 +323,19 @@ fn json_field(document: &str, path: &str) -> Result<String, String> {
     }
 }
 
-/// Expands a leading `~` to the home directory.
-pub fn expand_home(path: &str) -> PathBuf {
-    if path == "~" || path.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return Path::new(&home).join(path.trim_start_matches('~').trim_start_matches('/'));
-        }
-    }
-    PathBuf::from(path)
-}
-
+/// A `${file:…}` path, relative to the YAML file's folder, read as the drift check reads it.
 fn read_value_file(path: &str, context: &Context, sources: &mut Vec<Source>) -> Result<String, String> {
     let path = path.trim();
     if path.is_empty() {
         return Err("'${file:}' needs a path".into());
     }
-    let mut full = expand_home(path);
+    let mut full = files::expand_home(path);
     if full.is_relative() {
         full = context.base_dir.join(full);
     }
-    let text = read_bounded(&full, MAX_VALUE_FILE_BYTES).map_err(|e| format!("file '{}': {e}", full.display()))?;
-    let value = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text).to_string();
+    let value = files::read_value_file(&full).map_err(|e| format!("file '{}': {e}", full.display()))?;
     sources.push(Source::File { path: full, fingerprint: Some(fingerprint(&value)) });
     Ok(value)
-}
-
-/// Reads a whole UTF-8 file no larger than `limit` bytes, with messages fit for users. Only
-/// regular files are read: a FIFO, socket or device (`/dev/zero`) is refused at once.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. It
-    // changes nothing for the regular files that are read below.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| describe_io(&e))?;
-    let metadata = file.metadata().map_err(|e| describe_io(&e))?;
-    if metadata.is_dir() {
-        return Err("is a directory, not a file".into());
-    }
-    if !metadata.is_file() {
-        return Err("is not a regular file (a FIFO, socket or device): only regular files are read".into());
-    }
-    if metadata.len() > limit {
-        return Err(format!("is larger than the limit of {limit} bytes"));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| describe_io(&e))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("is larger than the limit of {limit} bytes"));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
-        format!("is not valid UTF-8 (first bad byte at line {line}, column {column})")
-    })
-}
-
-fn describe_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".into(),
-        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".into(),
-        _ => format!("cannot be read: {e}"),
-    }
 }
 
 #[cfg(test)]
@@ -445,13 +387,11 @@ mod tests {
     }
 
     #[test]
-    fn whole_reference_and_sources() {
+    fn sources_and_what_counts_as_a_reference() {
         let variables = Variables::new();
         let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
         let r = resolve("${YS_T_UNSET:-5432}", &context).unwrap();
-        assert!(r.whole_reference);
         assert_eq!(r.sources, vec![Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
-        assert!(!resolve("${A:-x}y", &context).unwrap().whole_reference);
         assert!(has_reference("a${B}") && !has_reference("a$${B}") && !has_reference("pa$$"));
     }
 

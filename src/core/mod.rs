@@ -1,19 +1,28 @@
 //! The pure core: no DuckDB in here. Data flows one way:
-//! text → [`yaml`] → [`document`] → [`validate`] (with [`interpolate`] and [`catalog`])
-//! → [`render`] → SQL text.
+//! file (`call_files`, over [`files`]) → [`yaml`] → [`document`] → [`validate`]: the
+//! file's `options`, then each secret through a `checker` ([`interpolate`], `conveniences`,
+//! [`catalog`]) → secrets and findings ([`request::Outcome`], [`secret`]) → [`plan`] →
+//! [`render`] → SQL text ([`sql_text`]).
 
+mod call_files;
 pub mod catalog;
+mod checker;
 pub mod commands;
 pub mod connection_string;
+mod conveniences;
 pub mod diagnostics;
 pub mod document;
 pub mod dotenv;
 pub mod duckdb_versions;
+pub mod files;
+pub mod fingerprint;
 pub mod interpolate;
+mod options;
 pub mod plan;
 pub mod probe;
 pub mod provenance;
 pub mod render;
+pub mod request;
 pub mod secret;
 pub mod secret_value;
 pub mod sql_text;
@@ -29,12 +38,12 @@ mod hostile_tests;
 /// `${file:}` paths resolve under a directory that does not exist.
 pub fn fuzz_pipeline(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let request = validate::Request { file: "fuzz.yaml".into(), ..validate::Request::default() };
+    let request = request::Request { file: "fuzz.yaml".into(), ..request::Request::default() };
     let outcome = validate::validate(
         &request,
         std::path::Path::new("/nonexistent-yamlsecrets-fuzz/fuzz.yaml"),
         text,
-        &validate::Environment::everything(),
+        &request::Environment::everything(),
     );
     for diagnostic in &outcome.diagnostics {
         let _ = diagnostic.to_string();

@@ -194,7 +194,8 @@ fn timeouts_are_whole_positive_seconds() {
 
 #[test]
 fn test_path_is_accepted_never_a_parameter_and_stands_for_the_scope() {
-    use crate::core::validate::{validate, Environment, Request};
+    use crate::core::request::{Environment, Request};
+    use crate::core::validate::validate;
     let text = "secrets:\n  lake:\n    type: s3\n    key_id: k\n    secret: s\n    test_path: s3://bucket/x\n  \
                 web:\n    type: http\n    bearer_token: t\n    test_path: [\"https://h/a\", \"https://h/b\"]\n  \
                 other:\n    type: some_passthrough_type\n    token: t\n    test_path: x://y\n";

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::interpolate::{self, fingerprint, Source, Variables};
+use super::files;
+use super::fingerprint::fingerprint;
+use super::interpolate::{Source, Variables};
 use super::secret::Secret;
 use super::yaml::MAX_FILE_BYTES;
 
@@ -94,7 +96,7 @@ impl Drift {
         let now = *self
             .files
             .entry(record.path.clone())
-            .or_insert_with(|| interpolate::read_bounded(&record.path, MAX_FILE_BYTES).ok().map(|t| fingerprint(&t)));
+            .or_insert_with(|| files::read_bounded(&record.path, MAX_FILE_BYTES).ok().map(|t| fingerprint(&t)));
         match now {
             Some(now) if now == record.file_fingerprint => {}
             Some(_) => reasons.push(format!("{} changed since the load", record.file)),
@@ -104,7 +106,7 @@ impl Drift {
             let mut variables = Variables::new();
             let mut unreadable = Vec::new();
             for env_file in &record.env_files {
-                match interpolate::read_bounded(env_file, interpolate::MAX_VALUE_FILE_BYTES) {
+                match files::read_bounded(env_file, files::MAX_VALUE_FILE_BYTES) {
                     Ok(text) => {
                         let _ = variables.add_dotenv(&text);
                     }
@@ -132,12 +134,10 @@ impl Drift {
                 // Commands are not run again to look for drift: that would be a side effect.
                 Source::Command { .. } => {}
                 Source::File { path, fingerprint: then } => {
-                    let now = *self.value_files.entry(path.clone()).or_insert_with(|| {
-                        interpolate::read_bounded(path, interpolate::MAX_VALUE_FILE_BYTES).ok().map(|t| {
-                            let value = t.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&t);
-                            fingerprint(value)
-                        })
-                    });
+                    let now = *self
+                        .value_files
+                        .entry(path.clone())
+                        .or_insert_with(|| files::read_value_file(path).ok().map(|value| fingerprint(&value)));
                     if now != *then {
                         reasons.push(format!("value file {} changed since the load", path.display()));
                     }
@@ -192,16 +192,16 @@ mod tests {
         let dir = scratch("reader");
         fifo(&dir.join("fifo"));
         let started = Instant::now();
-        let err = interpolate::read_bounded(&dir.join("fifo"), 1024).unwrap_err();
+        let err = files::read_bounded(&dir.join("fifo"), 1024).unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
-        let err = interpolate::read_bounded(Path::new("/dev/zero"), 1024).unwrap_err();
+        let err = files::read_bounded(Path::new("/dev/zero"), 1024).unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
         std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
-        let err = interpolate::read_bounded(&dir.join("zero"), 1024).unwrap_err();
+        let err = files::read_bounded(&dir.join("zero"), 1024).unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));
         std::fs::write(dir.join("plain"), "a: b\n").unwrap();
-        assert_eq!(interpolate::read_bounded(&dir.join("plain"), 1024).unwrap(), "a: b\n");
+        assert_eq!(files::read_bounded(&dir.join("plain"), 1024).unwrap(), "a: b\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

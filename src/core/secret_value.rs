@@ -4,6 +4,8 @@
 use std::fmt;
 use zeroize::Zeroize;
 
+use super::fingerprint::fingerprint;
+
 /// A resolved value that may be a credential. `Debug` prints `***`; there is no `Display`.
 /// The only way to read it is [`SecretString::expose`], which makes every use greppable.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -411,15 +413,6 @@ fn url_password_spans(text: &str) -> Vec<(usize, usize)> {
         from = authority_start + authority_len;
     }
     spans
-}
-
-/// A fingerprint of a value, to notice changes without keeping the value. It lives here,
-/// below everything that reads values, so no module needs another one's reader for it.
-pub fn fingerprint(value: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The only two ways yamlsecrets builds SQL text. CREATE SECRET takes no prepared
-//! parameters, so every value travels as an escaped literal.
+//! Every way yamlsecrets builds SQL text: string literals, quoted identifiers, and option
+//! names (an identifier that reads as a keyword when it can). CREATE SECRET takes no
+//! prepared parameters, so every value travels as an escaped literal.
 
 /// Why a piece of text cannot go into SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,18 @@ pub fn quote_ident(name: &str) -> Result<String, NulByte> {
     Ok(out)
 }
 
+/// A parameter name as a bare upper-case keyword (`KEY_ID`) when it is a plain lower snake
+/// case word, which reads like DuckDB's documentation; anything else is quoted.
+pub fn option_name(name: &str) -> Result<String, NulByte> {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        Ok(name.to_ascii_uppercase())
+    } else {
+        quote_ident(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,23 +74,6 @@ mod tests {
         assert_eq!(quote_literal("a\0b"), Err(NulByte));
         assert_eq!(quote_ident("a\0b"), Err(NulByte));
     }
-}
-
-/// A parameter name as a bare upper-case keyword (`KEY_ID`) when it is a plain lower snake
-/// case word, which reads like DuckDB's documentation; anything else is quoted.
-pub fn option_name(name: &str) -> Result<String, NulByte> {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        Ok(name.to_ascii_uppercase())
-    } else {
-        quote_ident(name)
-    }
-}
-
-#[cfg(test)]
-mod option_name_tests {
-    use super::*;
 
     #[test]
     fn plain_names_become_keywords_others_are_quoted() {

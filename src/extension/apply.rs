@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
-use crate::core::interpolate::expand_home;
+use crate::core::files::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
+use crate::core::request::Environment;
 use crate::core::secret::Secret;
 use crate::core::secret_value::Scrubber;
-use crate::core::validate::Environment;
 
 const WITHHELD: &str = "DuckDB's message was withheld because it quoted a secret value";
 

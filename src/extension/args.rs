@@ -7,7 +7,7 @@ use duckdb::vtab::BindInfo;
 use super::duckdb_rs_compat::{is_null, list_items, to_bool, whole_text};
 use super::output::{boolean, varchar, varchar_list};
 use super::Shared;
-use crate::core::validate::Request;
+use crate::core::request::Request;
 
 /// What a file-reading table function keeps from its bind: its arguments and the database.
 pub struct Bound {

@@ -14,7 +14,7 @@ use super::provenance::now_micros;
 use super::Shared;
 use crate::core::catalog;
 use crate::core::diagnostics::{error_report, Diagnostic, Severity};
-use crate::core::interpolate::expand_home;
+use crate::core::files::expand_home;
 use crate::core::plan;
 use crate::core::provenance::Record;
 use crate::core::render;

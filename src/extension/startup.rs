@@ -11,7 +11,7 @@
 use super::apply;
 use super::args::CallArgs;
 use super::{load_secrets_yaml, Shared};
-use crate::core::validate::Request;
+use crate::core::request::Request;
 
 pub const VARIABLE: &str = "YAMLSECRETS_FILE";
 
