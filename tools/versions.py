@@ -10,7 +10,8 @@
   versions.py row [VERSION]          that line for one DuckDB (default: the primary)
   versions.py build-of VERSION       the build whose file loads in DuckDB VERSION
   versions.py repository DIR         lay out DIR/v<version>/<platform>/yamlsecrets.duckdb_extension
-  versions.py check                  fail when a pin elsewhere in the tree disagrees with versions.toml
+  versions.py check                  fail when a pin elsewhere in the tree disagrees with versions.toml,
+                                     or extension_config.cmake with Cargo.toml and the Makefile
 """
 from __future__ import annotations
 
@@ -152,9 +153,66 @@ def check() -> list[str]:
         text = (ROOT / path).read_text()
         for hit in re.findall(r"\b1\.[45]\.[0-9]\b|\b2\.0\.[0-9]\b", text):
             problems.append(f"{path} names DuckDB {hit}: read it from versions.toml instead")
-    cmake = (ROOT / "extension_config.cmake").read_text()
-    if "LOAD_TESTS" not in cmake:
-        problems.append("extension_config.cmake no longer declares the test/sql tests (LOAD_TESTS)")
+    problems += extension_config_problems()
+    return problems
+
+
+# duckdb_extension_load's keywords, as DuckDB's CMakeLists.txt parses them.
+CMAKE_OPTIONS = {"DONT_LINK", "DONT_BUILD", "LOAD_TESTS", "APPLY_PATCHES"}
+CMAKE_VALUES = {"SOURCE_DIR", "INCLUDE_DIR", "TEST_DIR", "GIT_URL", "GIT_TAG", "SUBMODULES", "EXTENSION_VERSION",
+                "LINKED_LIBS"}
+
+
+def extension_config_problems() -> list[str]:
+    """extension_config.cmake, which nothing in the build reads, still describes the cargo build."""
+    path = "extension_config.cmake"
+    text = re.sub(r"#[^\n]*", "", (ROOT / path).read_text())
+    calls = re.findall(r"duckdb_extension_load\s*\(([^)]*)\)", text)
+    if len(calls) != 1:
+        return [f"{path}: expected one duckdb_extension_load(…), found {len(calls)}"]
+    name, *words = calls[0].split()
+    options, values = set(), {}
+    while words:
+        word = words.pop(0)
+        if word in CMAKE_OPTIONS:
+            options.add(word)
+        elif word in CMAKE_VALUES and words:
+            values[word] = words.pop(0)
+        else:
+            return [f"{path}: {word!r} is not an argument of duckdb_extension_load"]
+    with open(ROOT / "Cargo.toml", "rb") as f:
+        cargo = tomllib.load(f)
+    makefile = (ROOT / "Makefile").read_text()
+
+    def make_var(var: str) -> str | None:
+        m = re.search(rf"^{var}\s*[?:]?=\s*(\S+)", makefile, re.M)
+        return m and m.group(1)
+
+    problems = []
+    if name != cargo["lib"]["name"]:
+        problems.append(f"{path} loads {name!r}, Cargo.toml's [lib] name is {cargo['lib']['name']!r}")
+    if name != make_var("EXTENSION_NAME"):
+        problems.append(f"{path} loads {name!r}, the Makefile's EXTENSION_NAME is {make_var('EXTENSION_NAME')!r}")
+    version = "v" + cargo["package"]["version"]
+    if values.get("EXTENSION_VERSION") != version:
+        problems.append(f"{path}: EXTENSION_VERSION {values.get('EXTENSION_VERSION')}, Cargo.toml says {version}")
+    if make_var("EXTENSION_VERSION") != version:
+        problems.append(f"Makefile: EXTENSION_VERSION {make_var('EXTENSION_VERSION')} (the footer's), "
+                        f"Cargo.toml says {version}")
+    here = "${CMAKE_CURRENT_LIST_DIR}"
+    if values.get("SOURCE_DIR") != here:
+        problems.append(f"{path}: SOURCE_DIR should be {here}, the repository root")
+    tests = values.get("TEST_DIR", f"{here}/test/sql")  # DuckDB's default: SOURCE_DIR/test/sql
+    test_dir = ROOT / tests.replace(here, ".")
+    if not tests.startswith(here) or not list(test_dir.glob("*.test")):
+        problems.append(f"{path}: TEST_DIR {tests} holds no .test files")
+    elif not re.search(rf"\s{re.escape(tests.replace(here + '/', ''))}/?\s", (ROOT / "scripts/run-tests.sh").read_text()):
+        problems.append(f"{path}: TEST_DIR {tests} is not the directory scripts/run-tests.sh runs")
+    for option, why in [("LOAD_TESTS", "declares its tests"), ("DONT_LINK", "is loadable only (a C API extension)")]:
+        if option not in options:
+            problems.append(f"{path} no longer says the extension {why} ({option})")
+    if "DONT_BUILD" in options or "GIT_URL" in values:
+        problems.append(f"{path}: the extension is built from this repository (no DONT_BUILD, no GIT_URL)")
     return problems
 
 

@@ -35,10 +35,7 @@ fn truthy(value: &str) -> bool {
 
 /// The current values of `names`, one round trip. Uncast: `::VARCHAR` on each costs DuckDB
 /// more than the C API's own conversion to text.
-fn current_settings<'a>(
-    conn: &CallConnection,
-    names: &'a [&'a str],
-) -> Result<impl Fn(&str) -> String + 'a, String> {
+fn current_settings<'a>(conn: &CallConnection, names: &'a [&'a str]) -> Result<impl Fn(&str) -> String + 'a, String> {
     let columns: Vec<String> = names.iter().map(|name| format!("current_setting('{name}')")).collect();
     let row = conn.query_rows(&format!("SELECT {}", columns.join(", ")))?.into_iter().next().unwrap_or_default();
     Ok(move |name: &str| {

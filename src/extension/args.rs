@@ -1,13 +1,25 @@
-//! The arguments the table functions share: `(path, dry_run :=, persistent :=, replace :=,
-//! key :=, names :=, env_file :=)`. DuckDB itself rejects unknown names and wrong types.
+//! The parameters the file-reading table functions share — `path`, then `dry_run :=`,
+//! `persistent :=`, `replace :=`, `key :=`, `names :=`, `env_file :=`, `allow_commands :=`;
+//! each function's `Signature` lists those it takes — and the bind that reads them. DuckDB
+//! itself rejects unknown names and wrong types.
 
-use duckdb::core::LogicalTypeHandle;
 use duckdb::vtab::BindInfo;
 
-use super::duckdb_rs_compat::{is_null, list_items, to_bool, whole_text};
-use super::output::{boolean, varchar, varchar_list};
+use super::duckdb_rs_compat::{is_null, whole_text};
+use super::functions::{self, Declared, FileName, Named, Param, Type};
 use super::Shared;
 use crate::core::request::Request;
+
+/// The secrets file: every file-reading function's one positional parameter.
+pub const PATH: Param = Param { name: "path", ty: Type::Varchar };
+
+pub const DRY_RUN: Named<bool> = Named::new("dry_run");
+pub const PERSISTENT: Named<bool> = Named::new("persistent");
+pub const REPLACE: Named<bool> = Named::new("replace");
+pub const KEY: Named<String> = Named::new("key");
+pub const NAMES: Named<Vec<String>> = Named::new("names");
+pub const ENV_FILE: Named<FileName> = Named::new("env_file");
+pub const ALLOW_COMMANDS: Named<bool> = Named::new("allow_commands");
 
 /// What a file-reading table function keeps from its bind: its arguments and the database.
 pub struct Bound {
@@ -15,12 +27,10 @@ pub struct Bound {
     pub shared: Shared,
 }
 
-/// The bind of `load_secrets_yaml`, `secrets_check` and `unload_secrets_yaml`: declares the
-/// result columns and reads the arguments. Nothing is read from disk here.
-pub fn bind_call(bind: &BindInfo, columns: Vec<(&str, LogicalTypeHandle)>) -> Result<Bound, String> {
-    for (name, ty) in columns {
-        bind.add_result_column(name, ty);
-    }
+/// The bind of the file-reading functions: declares `T`'s result columns and reads the
+/// arguments. Nothing is read from disk here.
+pub fn bind_call<T: Declared>(bind: &BindInfo) -> Result<Bound, String> {
+    functions::add_result_columns::<T>(bind);
     Ok(Bound { args: read(bind)?, shared: Shared::from_bind(bind) })
 }
 
@@ -31,22 +41,8 @@ pub struct CallArgs {
     pub replace: bool,
 }
 
-/// Which named parameters a function takes.
-pub fn named_parameters(names: &[&str]) -> Vec<(String, LogicalTypeHandle)> {
-    names
-        .iter()
-        .map(|&name| {
-            let ty = match name {
-                "dry_run" | "persistent" | "replace" | "allow_commands" => boolean(),
-                "names" => varchar_list(),
-                _ => varchar(),
-            };
-            (name.to_string(), ty)
-        })
-        .collect()
-}
-
-pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
+/// A named parameter the function does not declare reads as not given.
+fn read(bind: &BindInfo) -> Result<CallArgs, String> {
     let path = bind.get_parameter(0);
     if is_null(&path) {
         return Err("yamlsecrets: the path of the secrets file is NULL".into());
@@ -56,22 +52,18 @@ pub fn read(bind: &BindInfo) -> Result<CallArgs, String> {
     if path.trim().is_empty() {
         return Err("yamlsecrets: the path of the secrets file is empty".into());
     }
-    let given = |name: &str| bind.get_named_parameter(name).filter(|v| !is_null(v));
-    let flag = |name: &str| given(name).map(|v| to_bool(&v));
-    let text = |name: &str| given(name).map(|v| v.to_string());
-    let env_file = given("env_file").map(|v| whole_text(&v)).transpose().map_err(|_| nul("env_file"))?;
-    let names = given("names").map(|v| list_items(&v));
+    let env_file = ENV_FILE.get(bind).map(|name| name.0).transpose().map_err(|_| nul("env_file"))?;
     Ok(CallArgs {
         request: Request {
             file: path,
-            key: text("key"),
-            names,
-            persistent: flag("persistent"),
+            key: KEY.get(bind),
+            names: NAMES.get(bind),
+            persistent: PERSISTENT.get(bind),
             env_files: env_file.into_iter().collect(),
             lint: false,
-            allow_commands: flag("allow_commands").unwrap_or(false),
+            allow_commands: ALLOW_COMMANDS.get(bind).unwrap_or(false),
         },
-        dry_run: flag("dry_run").unwrap_or(false),
-        replace: flag("replace").unwrap_or(true),
+        dry_run: DRY_RUN.get(bind).unwrap_or(false),
+        replace: REPLACE.get(bind).unwrap_or(true),
     })
 }

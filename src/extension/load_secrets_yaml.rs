@@ -3,13 +3,14 @@
 //! secrets are created once, when the query executes (EXPLAIN, DESCRIBE and PREPARE bind
 //! without executing, and clients may bind a query more than once).
 
-use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
+use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::args::{self, Bound, CallArgs};
+use super::args::{self, Bound, CallArgs, ALLOW_COMMANDS, DRY_RUN, ENV_FILE, KEY, NAMES, PATH, PERSISTENT, REPLACE};
 use super::connection::CallConnection;
-use super::output::{boolean, varchar, varchar_list, Cell, Pending};
+use super::functions::{declared_parameters, table_row, Declared, Signature};
+use super::output::Pending;
 use super::provenance::now_micros;
 use super::Shared;
 use crate::core::catalog;
@@ -24,27 +25,48 @@ use crate::core::validate;
 
 pub struct LoadSecretsYaml;
 
+impl Declared for LoadSecretsYaml {
+    const SIGNATURE: Signature = Signature {
+        name: "load_secrets_yaml",
+        positional: &[PATH],
+        named: &[
+            DRY_RUN.param,
+            PERSISTENT.param,
+            REPLACE.param,
+            KEY.param,
+            NAMES.param,
+            ENV_FILE.param,
+            ALLOW_COMMANDS.param,
+        ],
+    };
+    type Row = LoadRow;
+}
+
+table_row! {
+    /// One secret of the file, with the warnings that concern it.
+    pub struct LoadRow {
+        name: String,
+        r#type: String,
+        provider: Option<String>,
+        scope: Vec<String>,
+        persistent: bool,
+        storage: String,
+        action: String,
+        source: String,
+        sql: String,
+        warnings: Vec<String>,
+    }
+}
+
 impl VTab for LoadSecretsYaml {
     type BindData = Bound;
-    type InitData = Pending;
+    type InitData = Pending<LoadRow>;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns = vec![
-            ("name", varchar()),
-            ("type", varchar()),
-            ("provider", varchar()),
-            ("scope", varchar_list()),
-            ("persistent", boolean()),
-            ("storage", varchar()),
-            ("action", varchar()),
-            ("source", varchar()),
-            ("sql", varchar()),
-            ("warnings", varchar_list()),
-        ];
-        Ok(args::bind_call(bind, columns)?)
+        Ok(args::bind_call::<Self>(bind)?)
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<LoadRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -54,24 +76,10 @@ impl VTab for LoadSecretsYaml {
             .emit(output, || bound.shared.database.with_connection(|conn| load(conn, &bound.args, &bound.shared)))
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![varchar()])
-    }
-
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(args::named_parameters(&[
-            "dry_run",
-            "persistent",
-            "replace",
-            "key",
-            "names",
-            "env_file",
-            "allow_commands",
-        ]))
-    }
+    declared_parameters!();
 }
 
-pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<LoadRow>, String> {
     super::test_hook_panic("call");
     let (mut state, environment) = apply::checked_state(conn, !args.dry_run)?;
     let outcome = validate::validate_file(&args.request, &environment);
@@ -108,18 +116,18 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
         } else {
             "created"
         };
-        rows.push(vec![
-            Cell::text(&secret.name),
-            Cell::text(&secret.type_name),
-            Cell::Text(provider),
-            Cell::TextList(secret.scope.clone()),
-            Cell::Bool(Some(secret.persistent)),
-            Cell::text(storage),
-            Cell::text(action),
-            Cell::text(source),
-            Cell::text(redacted),
-            Cell::TextList(warnings_for(&outcome.diagnostics, &secret.name)),
-        ]);
+        rows.push(LoadRow {
+            name: secret.name.clone(),
+            r#type: secret.type_name.clone(),
+            provider,
+            scope: secret.scope.clone(),
+            persistent: secret.persistent,
+            storage,
+            action: action.to_string(),
+            source,
+            sql: redacted,
+            warnings: warnings_for(&outcome.diagnostics, &secret.name),
+        });
     }
     let tag = apply::call_tag();
     apply::probe_storages(conn, &outcome.secrets, &mut state, &tag)?;

@@ -5,6 +5,7 @@ mod apply;
 mod args;
 mod connection;
 mod duckdb_rs_compat;
+mod functions;
 mod load_secrets_yaml;
 mod output;
 mod provenance;
@@ -19,6 +20,7 @@ pub use connection::Database;
 
 use duckdb::Connection;
 
+use self::functions::{Declared, DeclaredScalar};
 use crate::core::duckdb_versions::{self, DuckdbVersion};
 
 /// What every function of one database shares: the database, and what was loaded into it.
@@ -92,16 +94,24 @@ pub fn register(conn: &Connection, database: Database) -> Result<(), String> {
 }
 
 fn register_functions(conn: &Connection, shared: &Shared) -> duckdb::Result<()> {
-    conn.register_table_function_with_extra_info::<load_secrets_yaml::LoadSecretsYaml, _>("load_secrets_yaml", shared)?;
-    conn.register_table_function_with_extra_info::<unload_secrets_yaml::UnloadSecretsYaml, _>(
-        "unload_secrets_yaml",
-        shared,
-    )?;
-    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckTable, _>("secrets_check", shared)?;
-    conn.register_table_function_with_extra_info::<secrets_check::SecretsCheckDrift, _>("secrets_drift", shared)?;
-    conn.register_scalar_function_with_state::<secrets_check::SecretsCheckScalar>("secrets_check", shared)?;
-    conn.register_table_function_with_extra_info::<yaml_secrets::YamlSecrets, _>("yaml_secrets", shared)?;
-    conn.register_table_function_with_extra_info::<test_secrets_yaml::TestSecretsYaml, _>("test_secrets_yaml", shared)?;
-    conn.register_table_function::<yamlsecrets_types::YamlsecretsTypes>("yamlsecrets_types")?;
-    Ok(())
+    register_table::<load_secrets_yaml::LoadSecretsYaml>(conn, shared)?;
+    register_table::<unload_secrets_yaml::UnloadSecretsYaml>(conn, shared)?;
+    register_table::<secrets_check::SecretsCheckTable>(conn, shared)?;
+    register_table::<secrets_check::SecretsCheckDrift>(conn, shared)?;
+    register_scalar::<secrets_check::SecretsCheckScalar>(conn, shared)?;
+    register_table::<yaml_secrets::YamlSecrets>(conn, shared)?;
+    register_table::<test_secrets_yaml::TestSecretsYaml>(conn, shared)?;
+    conn.register_table_function::<yamlsecrets_types::YamlsecretsTypes>(
+        <yamlsecrets_types::YamlsecretsTypes as Declared>::SIGNATURE.name,
+    )
+}
+
+/// Registers a table function under its declared name, with the database's `Shared` as
+/// extra info (see `Shared::from_bind`); duckdb-rs reads its parameters from the `VTab`.
+fn register_table<T: Declared>(conn: &Connection, shared: &Shared) -> duckdb::Result<()> {
+    conn.register_table_function_with_extra_info::<T, _>(T::SIGNATURE.name, shared)
+}
+
+fn register_scalar<T: DeclaredScalar<State = Shared>>(conn: &Connection, shared: &Shared) -> duckdb::Result<()> {
+    conn.register_scalar_function_with_state::<T>(T::SIGNATURE.name, shared)
 }

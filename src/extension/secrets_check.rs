@@ -3,37 +3,58 @@
 //! while everything this extension loaded is still present and unchanged at its origin, else
 //! what changed; `FROM secrets_drift()` gives one row per change.
 
-use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle};
+use duckdb::core::{DataChunkHandle, Inserter};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::args::{self, Bound, CallArgs};
+use super::args::{self, Bound, CallArgs, ALLOW_COMMANDS, ENV_FILE, KEY, NAMES, PATH, PERSISTENT};
 use super::connection::CallConnection;
 use super::duckdb_rs_compat::scalar_invoke;
-use super::output::{varchar, Cell, Pending};
+use super::functions::{
+    add_result_columns, declared_parameters, table_row, Declared, DeclaredScalar, ScalarSignature, Signature, Type,
+};
+use super::output::Pending;
 use super::Shared;
 use crate::core::provenance::{Drift, Status};
 use crate::core::validate;
 
-/// The columns of both table forms.
-const COLUMNS: [&str; 6] = ["name", "type", "severity", "field", "message", "source"];
+table_row! {
+    /// One finding, in both table forms: `secrets_check(path)`'s diagnostics and
+    /// `secrets_drift()`'s changes.
+    pub struct CheckRow {
+        name: Option<String>,
+        r#type: Option<String>,
+        severity: String,
+        field: Option<String>,
+        message: String,
+        source: String,
+    }
+}
 
 pub struct SecretsCheckTable;
 
+impl Declared for SecretsCheckTable {
+    const SIGNATURE: Signature = Signature {
+        name: "secrets_check",
+        positional: &[PATH],
+        named: &[PERSISTENT.param, KEY.param, NAMES.param, ENV_FILE.param, ALLOW_COMMANDS.param],
+    };
+    type Row = CheckRow;
+}
+
 impl VTab for SecretsCheckTable {
     type BindData = Bound;
-    type InitData = Pending;
+    type InitData = Pending<CheckRow>;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns = COLUMNS.map(|name| (name, varchar()));
-        let mut bound = args::bind_call(bind, columns.into())?;
+        let mut bound = args::bind_call::<Self>(bind)?;
         bound.args.request.lint = true;
         Ok(bound)
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<CheckRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -42,16 +63,10 @@ impl VTab for SecretsCheckTable {
         info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| check(conn, &bound.args)))
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![varchar()])
-    }
-
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(args::named_parameters(&["persistent", "key", "names", "env_file", "allow_commands"]))
-    }
+    declared_parameters!();
 }
 
-fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
+fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<CheckRow>, String> {
     let (_, environment) = apply::checked_state(conn, false)?;
     let outcome = validate::validate_file(&args.request, &environment);
     Ok(outcome
@@ -59,14 +74,14 @@ fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, Strin
         .iter()
         .map(|d| {
             let type_name = d.secret.as_ref().and_then(|name| outcome.declared_type(name));
-            vec![
-                Cell::Text(d.secret.clone()),
-                Cell::Text(type_name),
-                Cell::text(d.severity.as_str()),
-                Cell::Text(d.field.clone()),
-                Cell::text(&d.message),
-                Cell::text(d.source()),
-            ]
+            CheckRow {
+                name: d.secret.clone(),
+                r#type: type_name,
+                severity: d.severity.as_str().to_string(),
+                field: d.field.clone(),
+                message: d.message.clone(),
+                source: d.source(),
+            }
         })
         .collect())
 }
@@ -127,18 +142,21 @@ fn drift_report(
 /// under a name through the C API: a second `secrets_check` overload is accepted and dropped.
 pub struct SecretsCheckDrift;
 
+impl Declared for SecretsCheckDrift {
+    const SIGNATURE: Signature = Signature { name: "secrets_drift", positional: &[], named: &[] };
+    type Row = CheckRow;
+}
+
 impl VTab for SecretsCheckDrift {
     type BindData = Shared;
-    type InitData = Pending;
+    type InitData = Pending<CheckRow>;
 
     fn bind(bind: &BindInfo) -> Result<Shared, Box<dyn std::error::Error>> {
-        for name in COLUMNS {
-            bind.add_result_column(name, varchar());
-        }
+        add_result_columns::<Self>(bind);
         Ok(Shared::from_bind(bind))
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<CheckRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -147,22 +165,27 @@ impl VTab for SecretsCheckDrift {
         info.get_init_data().emit(output, || {
             Ok(drift_problems(shared)?
                 .into_iter()
-                .map(|p| {
-                    vec![
-                        Cell::text(p.name),
-                        Cell::text(p.type_name),
-                        Cell::text("error"),
-                        Cell::Text(None),
-                        Cell::text(p.message),
-                        Cell::text(p.source),
-                    ]
+                .map(|p| CheckRow {
+                    name: Some(p.name),
+                    r#type: Some(p.type_name),
+                    severity: "error".into(),
+                    field: None,
+                    message: p.message,
+                    source: p.source,
                 })
                 .collect())
         })
     }
+
+    declared_parameters!();
 }
 
 pub struct SecretsCheckScalar;
+
+impl DeclaredScalar for SecretsCheckScalar {
+    const SIGNATURE: ScalarSignature =
+        ScalarSignature { name: "secrets_check", positional: &[], returns: Type::Varchar, volatile: true };
+}
 
 impl VScalar for SecretsCheckScalar {
     type State = Shared;
@@ -170,10 +193,10 @@ impl VScalar for SecretsCheckScalar {
     scalar_invoke!(drift_report);
 
     fn signatures() -> Vec<ScalarFunctionSignature> {
-        vec![ScalarFunctionSignature::exact(vec![], varchar())]
+        Self::SIGNATURE.signatures()
     }
 
     fn volatile() -> bool {
-        true
+        Self::SIGNATURE.volatile
     }
 }

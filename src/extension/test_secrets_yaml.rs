@@ -12,14 +12,14 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::args::{self, CallArgs};
+use super::args::{self, CallArgs, ALLOW_COMMANDS, ENV_FILE, KEY, NAMES, PATH};
 use super::connection::{CallConnection, Database};
-use super::duckdb_rs_compat::is_null;
-use super::output::{integer, varchar, Cell, Pending};
+use super::functions::{declared_parameters, table_row, Declared, DoubleText, Named, Signature};
+use super::output::Pending;
 use super::Shared;
 use crate::core::diagnostics::error_report;
 use crate::core::probe::{self, Plan, Status, Try};
@@ -35,7 +35,31 @@ const WAVE: usize = 16;
 /// fire first and say more than ours would.
 const GRACE: Duration = Duration::from_secs(2);
 
+/// Seconds a try may take (`probe::timeout_seconds` bounds it).
+const TIMEOUT: Named<DoubleText> = Named::new("timeout");
+
 pub struct TestSecretsYaml;
+
+impl Declared for TestSecretsYaml {
+    const SIGNATURE: Signature = Signature {
+        name: "test_secrets_yaml",
+        positional: &[PATH],
+        named: &[KEY.param, NAMES.param, ENV_FILE.param, ALLOW_COMMANDS.param, TIMEOUT.param],
+    };
+    type Row = TestRow;
+}
+
+table_row! {
+    /// One secret and what its try found.
+    pub struct TestRow {
+        name: String,
+        r#type: String,
+        status: String,
+        target: String,
+        message: String,
+        elapsed_ms: i32,
+    }
+}
 
 pub struct Bound {
     args: CallArgs,
@@ -45,24 +69,16 @@ pub struct Bound {
 
 impl VTab for TestSecretsYaml {
     type BindData = Bound;
-    type InitData = Pending;
+    type InitData = Pending<TestRow>;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns = [
-            ("name", varchar()),
-            ("type", varchar()),
-            ("status", varchar()),
-            ("target", varchar()),
-            ("message", varchar()),
-        ];
-        let args::Bound { args, shared } = args::bind_call(bind, columns.into())?;
-        bind.add_result_column("elapsed_ms", integer());
-        let timeout = bind.get_named_parameter("timeout").filter(|v| !is_null(v)).map(|v| v.to_string());
+        let args::Bound { args, shared } = args::bind_call::<Self>(bind)?;
+        let timeout = TIMEOUT.get(bind).map(|DoubleText(text)| text);
         let timeout_s = probe::timeout_seconds(timeout.as_deref())?;
         Ok(Bound { args, timeout_s, shared })
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<TestRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -73,15 +89,7 @@ impl VTab for TestSecretsYaml {
             .emit(output, || database.with_connection(|conn| test_file(conn, database, &bound.args, bound.timeout_s)))
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![varchar()])
-    }
-
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        let mut named = args::named_parameters(&["key", "names", "env_file", "allow_commands"]);
-        named.push(("timeout".into(), LogicalTypeHandle::from(LogicalTypeId::Double)));
-        Some(named)
-    }
+    declared_parameters!();
 }
 
 /// What came back from one try: its index, and DuckDB's error if it failed.
@@ -92,7 +100,7 @@ fn test_file(
     database: Database,
     args: &CallArgs,
     timeout_s: u64,
-) -> Result<Vec<Vec<Cell>>, String> {
+) -> Result<Vec<TestRow>, String> {
     // Same policy as a load: the tries create secrets, which logging could record.
     let (_, environment) = apply::checked_state(conn, true)?;
     let outcome = validate::validate_file(&args.request, &environment);
@@ -186,14 +194,14 @@ fn test_file(
                 (Plan::Try(_), Some(answer)) => answer,
                 (Plan::Try(_), None) => (Status::Unreachable, "not tried".into(), Duration::ZERO),
             };
-            vec![
-                Cell::text(&secret.name),
-                Cell::text(&secret.type_name),
-                Cell::text(status.as_str()),
-                Cell::text(credentials.scrub(&probe.target, WITHHELD)),
-                Cell::text(scrubber.scrub(&message, WITHHELD)),
-                Cell::Int(i32::try_from(took.as_millis()).unwrap_or(i32::MAX)),
-            ]
+            TestRow {
+                name: secret.name.clone(),
+                r#type: secret.type_name.clone(),
+                status: status.as_str().to_string(),
+                target: credentials.scrub(&probe.target, WITHHELD).to_string(),
+                message: scrubber.scrub(&message, WITHHELD).to_string(),
+                elapsed_ms: i32::try_from(took.as_millis()).unwrap_or(i32::MAX),
+            }
         })
         .collect())
 }

@@ -2,13 +2,14 @@
 //! persistent, all or nothing; one row per secret, `dropped` or `absent`. Values are not
 //! resolved, so unloading works after the variables are gone.
 
-use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
+use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::args::{self, Bound, CallArgs};
+use super::args::{self, Bound, CallArgs, DRY_RUN, KEY, NAMES, PATH};
 use super::connection::CallConnection;
-use super::output::{boolean, varchar, Cell, Pending};
+use super::functions::{declared_parameters, table_row, Declared, Signature};
+use super::output::Pending;
 use super::Shared;
 use crate::core::diagnostics::error_report;
 use crate::core::plan;
@@ -17,23 +18,34 @@ use crate::core::validate;
 
 pub struct UnloadSecretsYaml;
 
+impl Declared for UnloadSecretsYaml {
+    const SIGNATURE: Signature =
+        Signature { name: "unload_secrets_yaml", positional: &[PATH], named: &[DRY_RUN.param, KEY.param, NAMES.param] };
+    type Row = UnloadRow;
+}
+
+table_row! {
+    /// One secret the file defines, as found in DuckDB: `persistent` and `storage` are NULL
+    /// when it is absent.
+    pub struct UnloadRow {
+        name: String,
+        r#type: String,
+        persistent: Option<bool>,
+        storage: Option<String>,
+        action: String,
+        source: String,
+    }
+}
+
 impl VTab for UnloadSecretsYaml {
     type BindData = Bound;
-    type InitData = Pending;
+    type InitData = Pending<UnloadRow>;
 
     fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
-        let columns = vec![
-            ("name", varchar()),
-            ("type", varchar()),
-            ("persistent", boolean()),
-            ("storage", varchar()),
-            ("action", varchar()),
-            ("source", varchar()),
-        ];
-        Ok(args::bind_call(bind, columns)?)
+        Ok(args::bind_call::<Self>(bind)?)
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<UnloadRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -43,16 +55,10 @@ impl VTab for UnloadSecretsYaml {
             .emit(output, || bound.shared.database.with_connection(|conn| unload(conn, &bound.args, &bound.shared)))
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![varchar()])
-    }
-
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(args::named_parameters(&["dry_run", "key", "names"]))
-    }
+    declared_parameters!();
 }
 
-fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
+fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<UnloadRow>, String> {
     let (state, _) = apply::checked_state(conn, false)?;
     let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
     let mut by_name: std::collections::HashMap<String, Vec<&plan::Existing>> = std::collections::HashMap::new();
@@ -66,20 +72,27 @@ fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec
         // A name may exist both as a temporary and as a persistent secret: drop each.
         let matches = by_name.get(&secret.name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
         if matches.is_empty() {
-            rows.push(row(&secret.name, &secret.type_name, None, None, "absent", &source));
+            rows.push(UnloadRow {
+                name: secret.name.clone(),
+                r#type: secret.type_name.clone(),
+                persistent: None,
+                storage: None,
+                action: "absent".into(),
+                source: source.clone(),
+            });
             continue;
         }
         for &found in matches {
             targets.push((found.clone(), format!("secret '{}' ({source})", secret.name)));
             let action = if args.dry_run { "dry_run" } else { "dropped" };
-            rows.push(row(
-                &secret.name,
-                &secret.type_name,
-                Some(found.persistent),
-                Some(&found.storage),
-                action,
-                &source,
-            ));
+            rows.push(UnloadRow {
+                name: secret.name.clone(),
+                r#type: secret.type_name.clone(),
+                persistent: Some(found.persistent),
+                storage: Some(found.storage.clone()),
+                action: action.into(),
+                source: source.clone(),
+            });
         }
     }
     let plan = plan::plan_unload(&targets, &state)?;
@@ -89,22 +102,4 @@ fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec
         shared.loaded.forget(&unloaded);
     }
     Ok(rows)
-}
-
-fn row(
-    name: &str,
-    type_name: &str,
-    persistent: Option<bool>,
-    storage: Option<&str>,
-    action: &str,
-    source: &str,
-) -> Vec<Cell> {
-    vec![
-        Cell::text(name),
-        Cell::text(type_name),
-        Cell::Bool(persistent),
-        Cell::Text(storage.map(str::to_string)),
-        Cell::text(action),
-        Cell::text(source),
-    ]
 }

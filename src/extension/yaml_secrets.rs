@@ -6,28 +6,41 @@ use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
-use super::output::{boolean, integer, timestamp, varchar, Cell, Pending};
+use super::functions::{add_result_columns, declared_parameters, table_row, Declared, Micros, Signature};
+use super::output::Pending;
 use super::Shared;
 use crate::core::provenance::Drift;
 
 pub struct YamlSecrets;
 
+impl Declared for YamlSecrets {
+    const SIGNATURE: Signature = Signature { name: "yaml_secrets", positional: &[], named: &[] };
+    type Row = LoadedRow;
+}
+
+table_row! {
+    /// One secret this extension loaded, where from, and its status now.
+    pub struct LoadedRow {
+        name: String,
+        r#type: String,
+        file: String,
+        line: i32,
+        persistent: bool,
+        loaded_at: Micros,
+        status: String,
+    }
+}
+
 impl VTab for YamlSecrets {
     type BindData = Shared;
-    type InitData = Pending;
+    type InitData = Pending<LoadedRow>;
 
     fn bind(bind: &BindInfo) -> Result<Shared, Box<dyn std::error::Error>> {
-        bind.add_result_column("name", varchar());
-        bind.add_result_column("type", varchar());
-        bind.add_result_column("file", varchar());
-        bind.add_result_column("line", integer());
-        bind.add_result_column("persistent", boolean());
-        bind.add_result_column("loaded_at", timestamp());
-        bind.add_result_column("status", varchar());
+        add_result_columns::<Self>(bind);
         Ok(Shared::from_bind(bind))
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<LoadedRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -46,18 +59,20 @@ impl VTab for YamlSecrets {
                     .iter()
                     .map(|record| {
                         let present = existing.contains(&record.name);
-                        vec![
-                            Cell::text(&record.name),
-                            Cell::text(&record.type_name),
-                            Cell::text(&record.file),
-                            Cell::Int(i32::try_from(record.line).unwrap_or(i32::MAX)),
-                            Cell::Bool(Some(record.persistent)),
-                            Cell::Timestamp(record.loaded_at),
-                            Cell::text(drift.status(record, present).as_str()),
-                        ]
+                        LoadedRow {
+                            name: record.name.clone(),
+                            r#type: record.type_name.clone(),
+                            file: record.file.clone(),
+                            line: i32::try_from(record.line).unwrap_or(i32::MAX),
+                            persistent: record.persistent,
+                            loaded_at: Micros(record.loaded_at),
+                            status: drift.status(record, present).as_str().to_string(),
+                        }
                     })
                     .collect())
             })
         })
     }
+
+    declared_parameters!();
 }

@@ -4,25 +4,40 @@
 use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use super::output::{boolean, varchar, Cell, Pending};
+use super::functions::{add_result_columns, declared_parameters, table_row, Declared, Signature};
+use super::output::Pending;
 use crate::core::catalog::SECRET_TYPES;
 
 pub struct YamlsecretsTypes;
 
+impl Declared for YamlsecretsTypes {
+    const SIGNATURE: Signature = Signature { name: "yamlsecrets_types", positional: &[], named: &[] };
+    type Row = TypeRow;
+}
+
+table_row! {
+    /// One parameter of one provider of one secret type.
+    pub struct TypeRow {
+        r#type: String,
+        provider: String,
+        extension: String,
+        parameter: Option<String>,
+        kind: Option<String>,
+        sensitive: Option<bool>,
+        required: Option<bool>,
+    }
+}
+
 impl VTab for YamlsecretsTypes {
     type BindData = ();
-    type InitData = Pending;
+    type InitData = Pending<TypeRow>;
 
     fn bind(bind: &BindInfo) -> Result<(), Box<dyn std::error::Error>> {
-        for name in ["type", "provider", "extension", "parameter", "kind"] {
-            bind.add_result_column(name, varchar());
-        }
-        bind.add_result_column("sensitive", boolean());
-        bind.add_result_column("required", boolean());
+        add_result_columns::<Self>(bind);
         Ok(())
     }
 
-    fn init(_: &InitInfo) -> Result<Pending, Box<dyn std::error::Error>> {
+    fn init(_: &InitInfo) -> Result<Pending<TypeRow>, Box<dyn std::error::Error>> {
         Ok(Pending::default())
     }
 
@@ -31,32 +46,32 @@ impl VTab for YamlsecretsTypes {
             let mut rows = Vec::new();
             for secret_type in SECRET_TYPES {
                 for provider in secret_type.providers {
+                    let row = |parameter, kind, sensitive, required| TypeRow {
+                        r#type: secret_type.name.to_string(),
+                        provider: provider.name.to_string(),
+                        extension: provider.extension.to_string(),
+                        parameter,
+                        kind,
+                        sensitive,
+                        required,
+                    };
                     // A provider without parameters (huggingface credential_chain) still gets a row.
                     if provider.params.is_empty() {
-                        rows.push(vec![
-                            Cell::text(secret_type.name),
-                            Cell::text(provider.name),
-                            Cell::text(provider.extension),
-                            Cell::Text(None),
-                            Cell::Text(None),
-                            Cell::Bool(None),
-                            Cell::Bool(None),
-                        ]);
+                        rows.push(row(None, None, None, None));
                     }
                     for param in provider.params {
-                        rows.push(vec![
-                            Cell::text(secret_type.name),
-                            Cell::text(provider.name),
-                            Cell::text(provider.extension),
-                            Cell::text(param.name),
-                            Cell::text(param.kind.name()),
-                            Cell::Bool(Some(param.sensitive)),
-                            Cell::Bool(Some(provider.required.contains(&param.name))),
-                        ]);
+                        rows.push(row(
+                            Some(param.name.to_string()),
+                            Some(param.kind.name().to_string()),
+                            Some(param.sensitive),
+                            Some(provider.required.contains(&param.name)),
+                        ));
                     }
                 }
             }
             Ok(rows)
         })
     }
+
+    declared_parameters!();
 }
