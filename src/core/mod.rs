@@ -2,6 +2,7 @@
 //! text → [`yaml`] → [`document`] → [`validate`] (with [`interpolate`] and [`catalog`])
 //! → [`render`] → SQL text.
 
+pub mod autoload;
 pub mod catalog;
 pub mod commands;
 pub mod connection_string;

@@ -20,6 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use super::autoload::Extensions;
 use super::diagnostics::Location;
 use super::render;
 use super::secret::Secret;
@@ -57,6 +58,8 @@ pub struct State {
     /// Storages asked about (see [`storages_to_probe`]): name, and `Some(persistent)` for one
     /// that exists, `None` for one DuckDB does not have.
     pub probed: Vec<(String, Option<bool>)>,
+    /// Loaded and installed extensions, and the autoload policy.
+    pub extensions: Extensions,
 }
 
 /// Storages every supported DuckDB has: (name, persistent).

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
+use crate::core::autoload::{Extensions, Need};
 use crate::core::interpolate::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
 use crate::core::secret::Secret;
@@ -72,25 +73,41 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
         existing: Vec::new(),
         probed: Vec::new(),
+        extensions: Extensions::default(),
     };
     plan::check_policy(&state, creates_secrets)?;
 
     // During LOAD (YAMLSECRETS_FILE), DuckDB holds the lock duckdb_extensions() waits for.
     let at_load = AT_LOAD.with(std::cell::Cell::get);
-    let extensions = if at_load {
-        "[]::VARCHAR[]"
+    let (extensions, installed) = if at_load {
+        ("[]::VARCHAR[]", "[]::VARCHAR[]")
     } else {
-        "(SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded)"
+        (
+            "(SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE loaded)",
+            "(SELECT coalesce(list(extension_name), []) FROM duckdb_extensions() WHERE installed)",
+        )
     };
     let catalog = json_query(
         conn,
         &format!(
             "secret_types: (SELECT coalesce(list(type), []) FROM duckdb_secret_types()),
          extensions: {extensions},
+         installed: {installed},
+         autoload: current_setting('autoload_known_extensions')::VARCHAR,
+         autoinstall: current_setting('autoinstall_known_extensions')::VARCHAR,
+         repository: current_setting('autoinstall_extension_repository')::VARCHAR,
          secrets: (SELECT coalesce(list({{name: name, persistent: persistent, storage: storage}}), [])
                    FROM duckdb_secrets())"
         ),
     )?;
+    state.extensions = Extensions {
+        loaded: texts(&catalog["extensions"]),
+        installed: texts(&catalog["installed"]),
+        autoload: truthy(&catalog["autoload"]),
+        autoinstall: truthy(&catalog["autoinstall"]),
+        repository: text(&catalog["repository"]),
+        unknown: at_load,
+    };
     state.existing = catalog["secrets"]
         .as_array()
         .map(|items| {
@@ -125,6 +142,24 @@ pub fn during_load<R>(work: impl FnOnce() -> R) -> R {
     let outcome = work();
     AT_LOAD.with(|flag| flag.set(false));
     outcome
+}
+
+/// Brings in the extensions the call's secrets need, as DuckDB's own CREATE SECRET would
+/// (see `core::autoload`); a failure is the load's error for a missing extension.
+pub fn bring_extensions(
+    conn: &CallConnection,
+    needs: &[Need],
+    state: &State,
+    scrubber: &Scrubber,
+) -> Result<(), String> {
+    for need in needs {
+        let statements =
+            need.statements(&state.extensions).map_err(|_| "yamlsecrets: an extension name holds a NUL byte")?;
+        for sql in statements {
+            conn.execute(&sql).map_err(|raw| need.failure(&scrubber.scrub(&raw, WITHHELD)))?;
+        }
+    }
+    Ok(())
 }
 
 /// A tag unique to this call in this process, for the names of throwaway secrets: two calls

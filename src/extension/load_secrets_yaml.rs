@@ -12,6 +12,7 @@ use super::connection::CallConnection;
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
 use super::provenance::now_micros;
 use super::Shared;
+use crate::core::autoload;
 use crate::core::catalog;
 use crate::core::diagnostics::{error_report, Diagnostic, Severity};
 use crate::core::interpolate::expand_home;
@@ -73,11 +74,14 @@ impl VTab for LoadSecretsYaml {
 
 pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<Vec<Cell>>, String> {
     super::test_hook_panic("call");
-    let (mut state, environment) = apply::checked_state(conn, !args.dry_run)?;
-    let outcome = validate::validate_file(&args.request, &environment);
+    let (mut state, mut environment) = apply::checked_state(conn, !args.dry_run)?;
+    state.extensions.widen(&mut environment);
+    let mut outcome = validate::validate_file(&args.request, &environment);
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
+    let needs = autoload::needs(&outcome.secrets, &state.extensions);
+    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
     let existing = plan::existing_keys(&state);
     let exists = |secret: &Secret| existing.contains(&(secret.name.to_ascii_lowercase(), secret.persistent));
 
@@ -127,6 +131,7 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
     if args.dry_run {
         return Ok(rows);
     }
+    apply::bring_extensions(conn, &needs, &state, &scrubber)?;
     apply::run_plan(conn, &plan, &scrubber)?;
     let path =
         std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
@@ -152,7 +157,7 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
 
 /// The warnings a load would otherwise keep to itself (a literal credential, a file others
 /// can read, an ignored field, a value DuckDB shows in clear): the secret's own, and the
-/// file's, which concern every secret in it.
+/// file's, which concern every secret in it (and the extension a load brings in for it).
 fn warnings_for(diagnostics: &[Diagnostic], name: &str) -> Vec<String> {
     diagnostics
         .iter()

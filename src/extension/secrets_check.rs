@@ -14,6 +14,7 @@ use super::connection::CallConnection;
 use super::duckdb_rs_compat::scalar_invoke;
 use super::output::{varchar, Cell, Pending};
 use super::Shared;
+use crate::core::autoload;
 use crate::core::provenance::{Drift, Status};
 use crate::core::validate;
 
@@ -52,8 +53,11 @@ impl VTab for SecretsCheckTable {
 }
 
 fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<Vec<Cell>>, String> {
-    let (_, environment) = apply::checked_state(conn, false)?;
-    let outcome = validate::validate_file(&args.request, &environment);
+    let (state, mut environment) = apply::checked_state(conn, false)?;
+    state.extensions.widen(&mut environment);
+    let mut outcome = validate::validate_file(&args.request, &environment);
+    let needs = autoload::needs(&outcome.secrets, &state.extensions);
+    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
     Ok(outcome
         .diagnostics
         .iter()
