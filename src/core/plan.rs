@@ -238,10 +238,25 @@ fn known_storages(state: &State) -> HashMap<&str, bool> {
     known
 }
 
-/// The secrets that exist now, as (lower-case name, persistent): DuckDB keeps temporary and
-/// persistent secrets apart, so the same name may be in both.
-pub fn existing_keys(state: &State) -> HashSet<(String, bool)> {
-    state.existing.iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect()
+/// The names of the secrets that exist now, lower case, in any storage.
+pub fn existing_names(state: &State) -> HashSet<String> {
+    state.existing.iter().map(|e| e.name.to_ascii_lowercase()).collect()
+}
+
+/// The same-named secrets in other storages than the one `storage` a load writes to: DuckDB
+/// keeps each storage apart, so `CREATE OR REPLACE` of a temporary `lake` leaves a persistent
+/// `lake` in place (and DuckDB reads that one again at its next start). A load makes the
+/// file's definition the only secret of its name, so these are dropped in the same call.
+fn shadowed<'a>(secret: &Secret, storage: &str, state: &'a State) -> Vec<&'a Existing> {
+    state.existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&secret.name) && e.storage != storage).collect()
+}
+
+fn where_it_is(existing: &Existing) -> String {
+    if existing.persistent {
+        format!("persistent, in {}", existing.storage)
+    } else {
+        format!("temporary, in {}", existing.storage)
+    }
 }
 
 /// At most this many storages are asked about per call: each question is a round trip, and
@@ -301,11 +316,21 @@ const MAX_PROBLEMS_SHOWN: usize = 20;
 /// The statements of a load. Every problem found before anything runs is returned at once
 /// (the first [`MAX_PROBLEMS_SHOWN`], then how many more).
 pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, tag: &str) -> Result<Plan, String> {
-    let existing = existing_keys(state);
+    let existing: HashSet<(String, bool)> =
+        state.existing.iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
     let exists = |s: &Secret| existing.contains(&(s.name.to_ascii_lowercase(), s.persistent));
     let known = known_storages(state);
     if !replace {
-        let taken: Vec<String> = secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
+        // In any storage: a second secret of the same name would shadow the first.
+        let taken: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| state.existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&s.name)).map(move |e| (s, e)))
+            .map(|(s, e)| {
+                let elsewhere =
+                    if e.persistent == s.persistent { String::new() } else { format!(" ({})", where_it_is(e)) };
+                format!("'{}'{elsewhere}", e.name)
+            })
+            .collect();
         if !taken.is_empty() {
             return Err(format!(
                 "yamlsecrets: replace := false, and these secrets already exist: {}; no secret was created",
@@ -331,6 +356,21 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
                 continue;
             }
         };
+        for other in shadowed(secret, &storage, state) {
+            let drop = render::drop_secret(&other.name, other.persistent, other.persistent.then_some(&*other.storage));
+            let Ok(drop) = drop else {
+                problems.push(format!("{label} holds a NUL byte, which DuckDB cannot store"));
+                continue;
+            };
+            let drop_label =
+                format!("to drop secret '{}' ({}), which {label} replaces", other.name, where_it_is(other));
+            if other.persistent {
+                let undo = persistent_undo(&other.storage, &other.name, state);
+                later.push((true, Step { sql: drop, label: drop_label, undo, creates: false }));
+            } else {
+                plan.steps.push(Step { sql: drop, label: drop_label, undo: Undo::Rollback, creates: false });
+            }
+        }
         if !secret.persistent {
             plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: true });
             continue;

@@ -10,12 +10,11 @@ use super::apply;
 use super::args::{self, Bound, CallArgs};
 use super::connection::CallConnection;
 use super::output::{boolean, varchar, varchar_list, Cell, Pending};
-use super::provenance::now_micros;
+use super::provenance::{self, now_micros};
 use super::Shared;
 use crate::core::autoload;
 use crate::core::catalog;
 use crate::core::diagnostics::{error_report, Diagnostic, Severity};
-use crate::core::interpolate::expand_home;
 use crate::core::plan;
 use crate::core::provenance::Record;
 use crate::core::render;
@@ -82,8 +81,9 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
     }
     let needs = autoload::needs(&outcome.secrets, &state.extensions);
     outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
-    let existing = plan::existing_keys(&state);
-    let exists = |secret: &Secret| existing.contains(&(secret.name.to_ascii_lowercase(), secret.persistent));
+    // In any storage: the load replaces a same-named secret wherever it is (core::plan).
+    let existing = plan::existing_names(&state);
+    let exists = |secret: &Secret| existing.contains(&secret.name.to_ascii_lowercase());
 
     let mut scrubber = Scrubber::new();
     let mut rows = Vec::new();
@@ -133,25 +133,9 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
     }
     apply::bring_extensions(conn, &needs, &state, &scrubber)?;
     apply::run_plan(conn, &plan, &scrubber)?;
-    let path =
-        std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
     let loaded_at = now_micros();
-    shared.loaded.remember(
-        outcome
-            .secrets
-            .iter()
-            .map(|s| {
-                Record::new(
-                    s,
-                    &args.request.file,
-                    path.clone(),
-                    outcome.file_fingerprint,
-                    outcome.env_files.clone(),
-                    loaded_at,
-                )
-            })
-            .collect(),
-    );
+    let origin = provenance::origin(&args.request, outcome.file_fingerprint, outcome.env_files.clone());
+    shared.loaded.remember(outcome.secrets.iter().map(|s| Record::new(s, &origin, loaded_at)).collect());
     Ok(rows)
 }
 

@@ -4,7 +4,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::core::provenance::Record;
+use super::apply;
+use super::connection::CallConnection;
+use super::Shared;
+use crate::core::interpolate::{self, expand_home, fingerprint};
+use crate::core::provenance::{self, Origin, Record, Status};
+use crate::core::validate::Request;
+use crate::core::yaml::MAX_FILE_BYTES;
 
 #[derive(Clone, Default)]
 pub struct Loaded(Arc<Mutex<Vec<Record>>>);
@@ -34,4 +40,28 @@ pub fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Where a load's secrets came from. The file is read again for the fingerprints of its
+/// definitions; if it changed since validation read it, nothing vouches for what was loaded,
+/// and its secrets get no fingerprint (they show `stale` until loaded again).
+pub fn origin(request: &Request, file_fingerprint: u64, env_files: Vec<std::path::PathBuf>) -> Origin {
+    let given = expand_home(&request.file);
+    let path = std::fs::canonicalize(&given).unwrap_or(given);
+    let definitions = interpolate::read_bounded(&path, MAX_FILE_BYTES)
+        .ok()
+        .filter(|text| fingerprint(text) == file_fingerprint)
+        .map(|text| provenance::definitions(&request.file, &text, request.key.as_deref()))
+        .unwrap_or_default();
+    Origin { file: request.file.clone(), path, key: request.key.clone(), definitions, env_files }
+}
+
+/// Every secret this extension loaded into the database, with its status now: the one drift
+/// report behind `yaml_secrets()`, `secrets_check()` and `secrets_drift()`. Drift checks read
+/// files as a load does: not at all without external access.
+pub fn drift(conn: &CallConnection, shared: &Shared) -> Result<Vec<(Record, Status)>, String> {
+    let (state, _) = apply::checked_state(conn, false)?;
+    let records = shared.loaded.snapshot();
+    let statuses = provenance::check(&records, &state.existing);
+    Ok(records.into_iter().zip(statuses).collect())
 }
