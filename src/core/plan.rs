@@ -204,6 +204,47 @@ pub struct Step {
     pub undo: Undo,
     /// A CREATE (its secret exists afterwards) rather than a DROP.
     pub creates: bool,
+    /// The provenance record kept beside a `local_file` secret (see `core::provenance`): written
+    /// with a CREATE, removed with a DROP, and copied and put back with the secret file.
+    pub record: Option<RecordFile>,
+}
+
+/// `<secret_directory>/<name>.yamlsecrets.json`, and what a step writes there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFile {
+    pub path: PathBuf,
+    pub secret: String,
+    /// `None`: the file is removed (a DROP, or a CREATE whose record is not known).
+    pub contents: Option<String>,
+}
+
+impl Step {
+    fn new(sql: String, label: String, undo: Undo, creates: bool, secret: &str) -> Step {
+        let record = match &undo {
+            Undo::RestoreFile(path) => {
+                record_file(path).map(|path| RecordFile { path, secret: secret.to_ascii_lowercase(), contents: None })
+            }
+            _ => None,
+        };
+        Step { sql, label, undo, creates, record }
+    }
+}
+
+/// Where the provenance record of the secret kept in `secret_file` goes.
+pub fn record_file(secret_file: &Path) -> Option<PathBuf> {
+    let name = secret_file.file_name()?.to_str()?.strip_suffix(".duckdb_secret")?;
+    Some(secret_file.with_file_name(format!("{name}.yamlsecrets.json")))
+}
+
+impl Plan {
+    /// The records the CREATE steps write, by lower-case secret name.
+    pub fn set_records(&mut self, records: &HashMap<String, String>) {
+        for step in self.steps.iter_mut().filter(|s| s.creates) {
+            if let Some(record) = &mut step.record {
+                record.contents = records.get(&record.secret).cloned();
+            }
+        }
+    }
 }
 
 /// What the executor runs: `trial` in a transaction that is always rolled back, then `steps`
@@ -366,13 +407,13 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
                 format!("to drop secret '{}' ({}), which {label} replaces", other.name, where_it_is(other));
             if other.persistent {
                 let undo = persistent_undo(&other.storage, &other.name, state);
-                later.push((true, Step { sql: drop, label: drop_label, undo, creates: false }));
+                later.push((true, Step::new(drop, drop_label, undo, false, &other.name)));
             } else {
-                plan.steps.push(Step { sql: drop, label: drop_label, undo: Undo::Rollback, creates: false });
+                plan.steps.push(Step::new(drop, drop_label, Undo::Rollback, false, &other.name));
             }
         }
         if !secret.persistent {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: true });
+            plan.steps.push(Step::new(sql, label, Undo::Rollback, true, &secret.name));
             continue;
         }
         let mut stand_in = secret.clone();
@@ -380,10 +421,10 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
         stand_in.persistent = false;
         stand_in.storage = None;
         if let Ok(trial) = render::create_secret(&stand_in, false) {
-            plan.trial.push(Step { sql: trial.sql, label: label.clone(), undo: Undo::Rollback, creates: true });
+            plan.trial.push(Step::new(trial.sql, label.clone(), Undo::Rollback, true, &stand_in.name));
         }
         let undo = persistent_undo(&storage, &secret.name, state);
-        later.push((exists(secret), Step { sql, label, undo, creates: true }));
+        later.push((exists(secret), Step::new(sql, label, undo, true, &secret.name)));
     }
     if !problems.is_empty() {
         let more = problems.len().saturating_sub(MAX_PROBLEMS_SHOWN);
@@ -461,9 +502,9 @@ pub fn plan_unload(targets: &[(Existing, String)], state: &State) -> Result<Plan
         let label = format!("to drop {label}");
         if found.persistent {
             let undo = persistent_undo(&found.storage, &found.name, state);
-            later.push((true, Step { sql, label, undo, creates: false }));
+            later.push((true, Step::new(sql, label, undo, false, &found.name)));
         } else {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: false });
+            plan.steps.push(Step::new(sql, label, Undo::Rollback, false, &found.name));
         }
     }
     plan.steps.extend(order_persistent(later));

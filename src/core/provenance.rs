@@ -65,6 +65,100 @@ impl Record {
     }
 }
 
+/// The marker and format version of a record file.
+const RECORD_FORMAT: &str = "yamlsecrets_provenance";
+/// Record files are a few hundred bytes; a larger one is not one of them.
+pub const MAX_RECORD_BYTES: u64 = 256 * 1024;
+/// The ending of a record file's name: `<secret_directory>/<name>.yamlsecrets.json`.
+pub const RECORD_SUFFIX: &str = ".yamlsecrets.json";
+
+fn hex(fingerprint: Option<u64>) -> serde_json::Value {
+    fingerprint.map_or(serde_json::Value::Null, |f| format!("{f:016x}").into())
+}
+
+fn unhex(value: &serde_json::Value) -> Option<u64> {
+    value.as_str().and_then(|t| u64::from_str_radix(t, 16).ok())
+}
+
+impl Record {
+    /// The record kept beside a persistent secret in DuckDB's `secret_directory`, so that
+    /// `yaml_secrets()` and `secrets_check()` know it after a restart: names, paths, line and
+    /// fingerprints, never a value (commands are not kept at all).
+    pub fn to_json(&self) -> String {
+        let sources: Vec<serde_json::Value> = self
+            .sources
+            .iter()
+            .filter_map(|source| match source {
+                Source::Env { name, fingerprint } => {
+                    Some(serde_json::json!({"env": name, "fingerprint": hex(*fingerprint)}))
+                }
+                Source::File { path, fingerprint } => {
+                    Some(serde_json::json!({"file": path.to_string_lossy(), "fingerprint": hex(*fingerprint)}))
+                }
+                Source::Command { .. } => None,
+            })
+            .collect();
+        serde_json::json!({
+            "format": RECORD_FORMAT,
+            "version": 1,
+            "name": self.name,
+            "type": self.type_name,
+            "file": self.file,
+            "path": self.path.to_string_lossy(),
+            "key": self.key,
+            "line": self.line,
+            "loaded_at": self.loaded_at,
+            "definition": hex(self.definition),
+            "sources": sources,
+            "env_files": self.env_files.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+
+    /// A record file read back (`None`: not one yamlsecrets wrote). Records are only written
+    /// for persistent secrets.
+    pub fn from_json(text: &str) -> Option<Record> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        if v["format"] != RECORD_FORMAT || v["version"] != 1 {
+            return None;
+        }
+        let text_of = |key: &str| v[key].as_str().map(str::to_string);
+        let sources = v["sources"]
+            .as_array()?
+            .iter()
+            .filter_map(|s| match (s["env"].as_str(), s["file"].as_str()) {
+                (Some(name), _) => Some(Source::Env { name: name.into(), fingerprint: unhex(&s["fingerprint"]) }),
+                (_, Some(path)) => Some(Source::File { path: path.into(), fingerprint: unhex(&s["fingerprint"]) }),
+                _ => None,
+            })
+            .collect();
+        Some(Record {
+            name: text_of("name")?,
+            type_name: text_of("type")?,
+            file: text_of("file")?,
+            path: text_of("path")?.into(),
+            key: text_of("key"),
+            line: usize::try_from(v["line"].as_u64()?).ok()?,
+            persistent: true,
+            loaded_at: v["loaded_at"].as_i64()?,
+            definition: unhex(&v["definition"]),
+            sources,
+            env_files: v["env_files"].as_array()?.iter().filter_map(|p| p.as_str().map(PathBuf::from)).collect(),
+        })
+    }
+}
+
+/// This process's records, and those read back from disk for secrets this process did not
+/// load: a record in memory is the newer one.
+pub fn merge(mut in_memory: Vec<Record>, on_disk: Vec<Record>) -> Vec<Record> {
+    for record in on_disk {
+        if !in_memory.iter().any(|r| r.name == record.name) {
+            in_memory.push(record);
+        }
+    }
+    in_memory
+}
+
 /// Fingerprint of each secret's definition in a file's text, by lower-case name: its fields as
 /// written (before `${…}` is resolved; anchors merged) and the file options every secret reads,
 /// so an edit elsewhere in the file (another secret, a comment, moved lines) changes nothing.
@@ -426,5 +520,25 @@ mod tests {
         assert!(reasons[0].starts_with("a persistent secret 's' exists too (in local_file)"), "{reasons:?}");
         assert!(both[0].problem(&record).unwrap().starts_with("shadowed: "));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn records_go_to_disk_without_values_and_come_back() {
+        let mut record = record(PathBuf::from("/etc/ys/secrets.yaml"), "secrets:\n  s:\n    type: http\n", Vec::new());
+        record.persistent = true;
+        record.key = Some("duckdb.secrets".into());
+        record.env_files = vec![PathBuf::from("/etc/ys/.env")];
+        record.sources.push(Source::File { path: "/run/secrets/token".into(), fingerprint: Some(u64::MAX) });
+        record.sources.push(Source::Command { line: "vault read --token=abc".into() });
+        let text = record.to_json();
+        assert!(!text.contains("vault") && !text.contains("abc"), "{text}");
+        let back = Record::from_json(&text).unwrap();
+        record.sources.pop();
+        assert_eq!(back, record);
+        assert!(Record::from_json("{}").is_none());
+        assert!(Record::from_json("not json").is_none());
+        let other = Record { name: "t".into(), ..record.clone() };
+        let merged = merge(vec![record.clone()], vec![Record { loaded_at: 9, ..record.clone() }, other.clone()]);
+        assert_eq!(merged, vec![record, other]);
     }
 }

@@ -208,7 +208,8 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
             Undo::RestoreFile(path) => Some(copy_of(path)),
             _ => None,
         };
-        let result = conn.execute(&step.sql);
+        let record_copy = step.record.as_ref().map(|record| copy_of(&record.path));
+        let mut result = conn.execute(&step.sql);
         // If DuckDB did not keep the file where the plan says (a layout this version does not
         // share), the copy proves nothing: count the step as one that cannot be put back.
         let copy = match (&step.undo, copy) {
@@ -217,7 +218,14 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
             }
             (_, copy) => copy,
         };
-        touched.push(Touched { step, copy, ran: result.is_ok() });
+        // The provenance record changes with its secret, inside the same undo.
+        if let (Ok(_), Some(record)) = (&result, &step.record) {
+            let contents = record.contents.as_ref().map(|c| Zeroizing::new(c.as_bytes().to_vec()));
+            if let Err(why) = restore_file(&record.path, contents.as_ref()) {
+                result = Err(format!("yamlsecrets' provenance record {} {why}", record.path.display()));
+            }
+        }
+        touched.push(Touched { step, copy, record_copy, ran: result.is_ok() });
         if let Err(raw) = result {
             let _ = conn.execute("ROLLBACK");
             return Err(refused(&step.label, &raw, &put_back(&touched)));
@@ -271,6 +279,8 @@ fn run_steps(conn: &CallConnection, steps: &[Step], keep_open: bool) -> Result<(
 struct Touched<'a> {
     step: &'a Step,
     copy: Option<Result<Option<Zeroizing<Vec<u8>>>, String>>,
+    /// The copy of its provenance record file, when it has one.
+    record_copy: Option<Result<Option<Zeroizing<Vec<u8>>>, String>>,
     ran: bool,
 }
 
@@ -295,6 +305,13 @@ fn copy_of(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
 fn put_back(touched: &[Touched]) -> Vec<Leftover> {
     let mut leftovers = Vec::new();
     for t in touched.iter().rev() {
+        if let (Some(record), Some(copy)) = (&t.step.record, &t.record_copy) {
+            let restored =
+                copy.as_ref().map_err(Clone::clone).and_then(|before| restore_file(&record.path, before.as_ref()));
+            if let Err(why) = restored {
+                leftovers.push(Leftover::File { label: t.step.label.clone(), path: record.path.clone(), why });
+            }
+        }
         match (&t.step.undo, &t.copy) {
             (Undo::RestoreFile(path), Some(copy)) => {
                 let restored =

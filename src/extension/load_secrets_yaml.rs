@@ -127,15 +127,18 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
     }
     let tag = apply::call_tag();
     apply::probe_storages(conn, &outcome.secrets, &mut state, &tag)?;
-    let plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
+    let mut plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
     if args.dry_run {
         return Ok(rows);
     }
-    apply::bring_extensions(conn, &needs, &state, &scrubber)?;
-    apply::run_plan(conn, &plan, &scrubber)?;
     let loaded_at = now_micros();
     let origin = provenance::origin(&args.request, outcome.file_fingerprint, outcome.env_files.clone());
-    shared.loaded.remember(outcome.secrets.iter().map(|s| Record::new(s, &origin, loaded_at)).collect());
+    let records: Vec<Record> = outcome.secrets.iter().map(|s| Record::new(s, &origin, loaded_at)).collect();
+    // Persistent secrets keep theirs on disk, written in the same all-or-nothing step.
+    plan.set_records(&records.iter().filter(|r| r.persistent).map(|r| (r.name.clone(), r.to_json())).collect());
+    apply::bring_extensions(conn, &needs, &state, &scrubber)?;
+    apply::run_plan(conn, &plan, &scrubber)?;
+    shared.loaded.remember(records);
     Ok(rows)
 }
 

@@ -8,6 +8,7 @@ use super::apply;
 use super::connection::CallConnection;
 use super::Shared;
 use crate::core::interpolate::{self, expand_home, fingerprint};
+use crate::core::plan;
 use crate::core::provenance::{self, Origin, Record, Status};
 use crate::core::validate::Request;
 use crate::core::yaml::MAX_FILE_BYTES;
@@ -61,7 +62,37 @@ pub fn origin(request: &Request, file_fingerprint: u64, env_files: Vec<std::path
 /// files as a load does: not at all without external access.
 pub fn drift(conn: &CallConnection, shared: &Shared) -> Result<Vec<(Record, Status)>, String> {
     let (state, _) = apply::checked_state(conn, false)?;
-    let records = shared.loaded.snapshot();
+    let records = provenance::merge(shared.loaded.snapshot(), records_on_disk(&state.secret_directory));
     let statuses = provenance::check(&records, &state.existing);
     Ok(records.into_iter().zip(statuses).collect())
+}
+
+/// Record files read per check at most: a secret directory holds one per persistent secret.
+const MAX_RECORD_FILES: usize = 100_000;
+
+/// The provenance records beside DuckDB's persistent secrets (`<name>.yamlsecrets.json` in
+/// `secret_directory`), read when a check asks, so they survive a restart. Only regular files
+/// of a bounded size are read; anything else there is not a record.
+fn records_on_disk(directory: &str) -> Vec<Record> {
+    if directory.is_empty() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_str().is_some_and(|n| n.ends_with(provenance::RECORD_SUFFIX)))
+        .take(MAX_RECORD_FILES)
+        .filter_map(|entry| interpolate::read_bounded(&entry.path(), provenance::MAX_RECORD_BYTES).ok())
+        .filter_map(|text| Record::from_json(&text))
+        .collect()
+}
+
+/// Removes the provenance records of these secrets from `secret_directory`.
+pub fn forget_on_disk(directory: &str, names: &[String]) {
+    for name in names {
+        if let Some(path) = plan::secret_file(directory, &name.to_ascii_lowercase()).and_then(|p| plan::record_file(&p))
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
