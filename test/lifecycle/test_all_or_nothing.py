@@ -185,8 +185,10 @@ def test_a_successful_mixed_load_and_unload_leave_files_and_list_in_step(tmp_pat
     assert {(r[0], r[6]) for r in rows} == {("a", "replaced"), ("n", "created"), ("t", "created")}
     secrets, files = state(db)
     assert {s[0] for s in secrets} == {"a", "n", "t"}
-    assert set(files) == {"a.duckdb_secret", "n.duckdb_secret"}
+    # each persistent secret with its provenance record (README: provenance across restarts)
+    assert set(files) == {"a.duckdb_secret", "n.duckdb_secret", "a.yamlsecrets.json", "n.yamlsecrets.json"}
     assert b"new-a" in files["a.duckdb_secret"]
+    assert b"new-a" not in files["a.yamlsecrets.json"]
     assert not [s for s in secrets if s[0].startswith("__yamlsecrets")]
     unload(db, path)
     assert state(db) == ([], {})
