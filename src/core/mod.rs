@@ -4,6 +4,7 @@
 //! [`catalog`]) → secrets and findings ([`request::Outcome`], [`secret`]) → [`plan`] →
 //! [`render`] → SQL text ([`sql_text`]).
 
+pub mod autoload;
 mod call_files;
 pub mod catalog;
 mod checker;

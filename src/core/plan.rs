@@ -20,6 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use super::autoload::Extensions;
 use super::diagnostics::Location;
 use super::render;
 use super::secret::Secret;
@@ -57,6 +58,8 @@ pub struct State {
     /// Storages asked about (see [`storages_to_probe`]): name, and `Some(persistent)` for one
     /// that exists, `None` for one DuckDB does not have.
     pub probed: Vec<(String, Option<bool>)>,
+    /// Loaded and installed extensions, and the autoload policy.
+    pub extensions: Extensions,
 }
 
 /// Storages every supported DuckDB has: (name, persistent).
@@ -201,6 +204,47 @@ pub struct Step {
     pub undo: Undo,
     /// A CREATE (its secret exists afterwards) rather than a DROP.
     pub creates: bool,
+    /// The provenance record kept beside a `local_file` secret (see `core::provenance`): written
+    /// with a CREATE, removed with a DROP, and copied and put back with the secret file.
+    pub record: Option<RecordFile>,
+}
+
+/// `<secret_directory>/<name>.yamlsecrets.json`, and what a step writes there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFile {
+    pub path: PathBuf,
+    pub secret: String,
+    /// `None`: the file is removed (a DROP, or a CREATE whose record is not known).
+    pub contents: Option<String>,
+}
+
+impl Step {
+    fn new(sql: String, label: String, undo: Undo, creates: bool, secret: &str) -> Step {
+        let record = match &undo {
+            Undo::RestoreFile(path) => {
+                record_file(path).map(|path| RecordFile { path, secret: secret.to_ascii_lowercase(), contents: None })
+            }
+            _ => None,
+        };
+        Step { sql, label, undo, creates, record }
+    }
+}
+
+/// Where the provenance record of the secret kept in `secret_file` goes.
+pub fn record_file(secret_file: &Path) -> Option<PathBuf> {
+    let name = secret_file.file_name()?.to_str()?.strip_suffix(".duckdb_secret")?;
+    Some(secret_file.with_file_name(format!("{name}.yamlsecrets.json")))
+}
+
+impl Plan {
+    /// The records the CREATE steps write, by lower-case secret name.
+    pub fn set_records(&mut self, records: &HashMap<String, String>) {
+        for step in self.steps.iter_mut().filter(|s| s.creates) {
+            if let Some(record) = &mut step.record {
+                record.contents = records.get(&record.secret).cloned();
+            }
+        }
+    }
 }
 
 /// What the executor runs: `trial` in a transaction that is always rolled back, then `steps`
@@ -235,10 +279,25 @@ fn known_storages(state: &State) -> HashMap<&str, bool> {
     known
 }
 
-/// The secrets that exist now, as (lower-case name, persistent): DuckDB keeps temporary and
-/// persistent secrets apart, so the same name may be in both.
-pub fn existing_keys(state: &State) -> HashSet<(String, bool)> {
-    state.existing.iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect()
+/// The names of the secrets that exist now, lower case, in any storage.
+pub fn existing_names(state: &State) -> HashSet<String> {
+    state.existing.iter().map(|e| e.name.to_ascii_lowercase()).collect()
+}
+
+/// The same-named secrets in other storages than the one `storage` a load writes to: DuckDB
+/// keeps each storage apart, so `CREATE OR REPLACE` of a temporary `lake` leaves a persistent
+/// `lake` in place (and DuckDB reads that one again at its next start). A load makes the
+/// file's definition the only secret of its name, so these are dropped in the same call.
+fn shadowed<'a>(secret: &Secret, storage: &str, state: &'a State) -> Vec<&'a Existing> {
+    state.existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&secret.name) && e.storage != storage).collect()
+}
+
+fn where_it_is(existing: &Existing) -> String {
+    if existing.persistent {
+        format!("persistent, in {}", existing.storage)
+    } else {
+        format!("temporary, in {}", existing.storage)
+    }
 }
 
 /// At most this many storages are asked about per call: each question is a round trip, and
@@ -298,11 +357,21 @@ const MAX_PROBLEMS_SHOWN: usize = 20;
 /// The statements of a load. Every problem found before anything runs is returned at once
 /// (the first [`MAX_PROBLEMS_SHOWN`], then how many more).
 pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, tag: &str) -> Result<Plan, String> {
-    let existing = existing_keys(state);
+    let existing: HashSet<(String, bool)> =
+        state.existing.iter().map(|e| (e.name.to_ascii_lowercase(), e.persistent)).collect();
     let exists = |s: &Secret| existing.contains(&(s.name.to_ascii_lowercase(), s.persistent));
     let known = known_storages(state);
     if !replace {
-        let taken: Vec<String> = secrets.iter().filter(|s| exists(s)).map(|s| format!("'{}'", s.name)).collect();
+        // In any storage: a second secret of the same name would shadow the first.
+        let taken: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| state.existing.iter().filter(|e| e.name.eq_ignore_ascii_case(&s.name)).map(move |e| (s, e)))
+            .map(|(s, e)| {
+                let elsewhere =
+                    if e.persistent == s.persistent { String::new() } else { format!(" ({})", where_it_is(e)) };
+                format!("'{}'{elsewhere}", e.name)
+            })
+            .collect();
         if !taken.is_empty() {
             return Err(format!(
                 "yamlsecrets: replace := false, and these secrets already exist: {}; no secret was created",
@@ -328,8 +397,23 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
                 continue;
             }
         };
+        for other in shadowed(secret, &storage, state) {
+            let drop = render::drop_secret(&other.name, other.persistent, other.persistent.then_some(&*other.storage));
+            let Ok(drop) = drop else {
+                problems.push(format!("{label} holds a NUL byte, which DuckDB cannot store"));
+                continue;
+            };
+            let drop_label =
+                format!("to drop secret '{}' ({}), which {label} replaces", other.name, where_it_is(other));
+            if other.persistent {
+                let undo = persistent_undo(&other.storage, &other.name, state);
+                later.push((true, Step::new(drop, drop_label, undo, false, &other.name)));
+            } else {
+                plan.steps.push(Step::new(drop, drop_label, Undo::Rollback, false, &other.name));
+            }
+        }
         if !secret.persistent {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: true });
+            plan.steps.push(Step::new(sql, label, Undo::Rollback, true, &secret.name));
             continue;
         }
         let mut stand_in = secret.clone();
@@ -337,10 +421,10 @@ pub fn plan_load(secrets: &[Secret], file: &str, replace: bool, state: &State, t
         stand_in.persistent = false;
         stand_in.storage = None;
         if let Ok(trial) = render::create_secret(&stand_in, false) {
-            plan.trial.push(Step { sql: trial.sql, label: label.clone(), undo: Undo::Rollback, creates: true });
+            plan.trial.push(Step::new(trial.sql, label.clone(), Undo::Rollback, true, &stand_in.name));
         }
         let undo = persistent_undo(&storage, &secret.name, state);
-        later.push((exists(secret), Step { sql, label, undo, creates: true }));
+        later.push((exists(secret), Step::new(sql, label, undo, true, &secret.name)));
     }
     if !problems.is_empty() {
         let more = problems.len().saturating_sub(MAX_PROBLEMS_SHOWN);
@@ -418,9 +502,9 @@ pub fn plan_unload(targets: &[(Existing, String)], state: &State) -> Result<Plan
         let label = format!("to drop {label}");
         if found.persistent {
             let undo = persistent_undo(&found.storage, &found.name, state);
-            later.push((true, Step { sql, label, undo, creates: false }));
+            later.push((true, Step::new(sql, label, undo, false, &found.name)));
         } else {
-            plan.steps.push(Step { sql, label, undo: Undo::Rollback, creates: false });
+            plan.steps.push(Step::new(sql, label, Undo::Rollback, false, &found.name));
         }
     }
     plan.steps.extend(order_persistent(later));

@@ -173,13 +173,50 @@ fn replace_false_names_every_existing_secret() {
     let mut state = state();
     state.existing.push(existing("a", true, "local_file"));
     state.existing.push(existing("b", false, "memory"));
-    // the same name in the other kind is another secret
+    // the same name in the other storage is taken too: a second `c` would shadow the first
     state.existing.push(existing("c", true, "local_file"));
     let secrets = [secret("a", true, None, 1), secret("b", false, None, 2), secret("c", false, None, 3)];
     let error = plan_load(&secrets, "f.yaml", false, &state, "t").unwrap_err();
-    assert!(error.contains("these secrets already exist: 'a', 'b'; no secret was created"), "{error}");
-    let plan = plan_load(&secrets[2..], "f.yaml", false, &state, "t").unwrap();
-    assert!(plan.steps[0].sql.starts_with("CREATE TEMPORARY SECRET \"c\""));
+    assert!(
+        error.contains("these secrets already exist: 'a', 'b', 'c' (persistent, in local_file); no secret was created"),
+        "{error}"
+    );
+    let plan = plan_load(&[secret("d", false, None, 4)], "f.yaml", false, &state, "t").unwrap();
+    assert!(plan.steps[0].sql.starts_with("CREATE TEMPORARY SECRET \"d\""));
+}
+
+#[test]
+fn a_load_replaces_the_same_name_in_the_other_storage() {
+    let mut state = state();
+    state.existing.push(existing("lake", true, "local_file"));
+    state.existing.push(existing("api", false, "memory"));
+    state.existing.push(existing("both", false, "memory"));
+    state.existing.push(existing("both", true, "local_file"));
+    let secrets = [secret("lake", false, None, 1), secret("api", true, None, 2), secret("both", false, None, 3)];
+    let plan = plan_load(&secrets, "f.yaml", true, &state, "t").unwrap();
+    let sql: Vec<&str> = plan.steps.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql[..3],
+        [
+            "CREATE OR REPLACE TEMPORARY SECRET \"lake\" (TYPE 'http', BEARER_TOKEN 'token-of-lake')",
+            "DROP TEMPORARY SECRET IF EXISTS \"api\"",
+            "CREATE OR REPLACE TEMPORARY SECRET \"both\" (TYPE 'http', BEARER_TOKEN 'token-of-both')",
+        ]
+    );
+    // persistent work after temporary work; each dropped file is copied and put back on failure
+    assert_eq!(plan.steps[3].sql, "DROP PERSISTENT SECRET IF EXISTS \"lake\" FROM \"local_file\"");
+    assert_eq!(plan.steps[3].undo, Undo::RestoreFile("/secrets/lake.duckdb_secret".into()));
+    assert!(!plan.steps[3].creates);
+    assert_eq!(
+        plan.steps[3].label,
+        "to drop secret 'lake' (persistent, in local_file), which secret 'lake' (f.yaml:1) replaces"
+    );
+    assert!(plan.steps[4].sql.starts_with("CREATE OR REPLACE PERSISTENT SECRET \"api\""));
+    assert_eq!(plan.steps[5].sql, "DROP PERSISTENT SECRET IF EXISTS \"both\" FROM \"local_file\"");
+    assert_eq!(plan.steps.len(), 6);
+    // the same storage is CREATE OR REPLACE's own business
+    let plan = plan_load(&[secret("lake", true, None, 1)], "f.yaml", true, &state, "t").unwrap();
+    assert_eq!(plan.steps.len(), 1);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Everything yamlsecrets does to DuckDB's secrets, on the per-call connection: reading the
-//! database's state and policy in one query, and running a [`Plan`] (planned in
+//! database's state and policy in two queries, and running a [`Plan`] (planned in
 //! `core::plan`, which explains the order) all or nothing.
 
 use std::path::Path;
@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 use super::connection::CallConnection;
+use crate::core::autoload::{Extensions, Need};
 use crate::core::files::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
 use crate::core::request::Environment;
@@ -17,13 +18,16 @@ use crate::core::secret_value::Scrubber;
 const WITHHELD: &str = "DuckDB's message was withheld because it quoted a secret value";
 
 /// The settings every call reads, in the order of the settings query's columns.
-const SETTINGS: [&str; 6] = [
+const SETTINGS: [&str; 9] = [
     "enable_external_access",
     "enable_logging",
     "log_query_path",
     "allow_persistent_secrets",
     "default_secret_storage",
     "secret_directory",
+    "autoload_known_extensions",
+    "autoinstall_known_extensions",
+    "autoinstall_extension_repository",
 ];
 
 /// The settings that say what DuckDB's log records, read only while logging is on.
@@ -70,6 +74,7 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
         existing: Vec::new(),
         probed: Vec::new(),
+        extensions: Extensions::default(),
     };
     plan::check_policy(&state, creates_secrets)?;
 
@@ -78,12 +83,20 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
     let extensions = if at_load {
         ""
     } else {
-        " UNION ALL SELECT 'extension', extension_name, NULL, NULL FROM duckdb_extensions() WHERE loaded"
+        " UNION ALL SELECT 'extension', extension_name, loaded::VARCHAR, installed::VARCHAR \
+         FROM duckdb_extensions() WHERE loaded OR installed"
     };
     let rows = conn.query_rows(&format!(
         "SELECT 'type', type, NULL, NULL FROM duckdb_secret_types() \
          UNION ALL SELECT 'secret', name, persistent::VARCHAR, storage FROM duckdb_secrets(){extensions}"
     ))?;
+    state.extensions = Extensions {
+        autoload: truthy(&setting("autoload_known_extensions")),
+        autoinstall: truthy(&setting("autoinstall_known_extensions")),
+        repository: setting("autoinstall_extension_repository"),
+        unknown: at_load,
+        ..Extensions::default()
+    };
     let mut environment = Environment {
         everything_loaded: false,
         extensions_unknown: at_load,
@@ -95,7 +108,15 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         let (kind, name) = (cells.next().unwrap_or_default(), cells.next().unwrap_or_default());
         match kind.as_str() {
             "type" => environment.secret_types.push(name),
-            "extension" => environment.loaded_extensions.push(name),
+            "extension" => {
+                if truthy(&cells.next().unwrap_or_default()) {
+                    state.extensions.loaded.push(name.clone());
+                    environment.loaded_extensions.push(name.clone());
+                }
+                if truthy(&cells.next().unwrap_or_default()) {
+                    state.extensions.installed.push(name);
+                }
+            }
             _ => {
                 let persistent = truthy(&cells.next().unwrap_or_default());
                 state.existing.push(Existing { name, persistent, storage: cells.next().unwrap_or_default() });
@@ -116,6 +137,24 @@ pub fn during_load<R>(work: impl FnOnce() -> R) -> R {
     let outcome = work();
     AT_LOAD.with(|flag| flag.set(false));
     outcome
+}
+
+/// Brings in the extensions the call's secrets need, as DuckDB's own CREATE SECRET would
+/// (see `core::autoload`); a failure is the load's error for a missing extension.
+pub fn bring_extensions(
+    conn: &CallConnection,
+    needs: &[Need],
+    state: &State,
+    scrubber: &Scrubber,
+) -> Result<(), String> {
+    for need in needs {
+        let statements =
+            need.statements(&state.extensions).map_err(|_| "yamlsecrets: an extension name holds a NUL byte")?;
+        for sql in statements {
+            conn.execute(&sql).map_err(|raw| need.failure(&scrubber.scrub(&raw, WITHHELD)))?;
+        }
+    }
+    Ok(())
 }
 
 /// A tag unique to this call in this process, for the names of throwaway secrets: two calls
@@ -173,7 +212,8 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
             Undo::RestoreFile(path) => Some(copy_of(path)),
             _ => None,
         };
-        let result = conn.execute(&step.sql);
+        let record_copy = step.record.as_ref().map(|record| copy_of(&record.path));
+        let mut result = conn.execute(&step.sql);
         // If DuckDB did not keep the file where the plan says (a layout this version does not
         // share), the copy proves nothing: count the step as one that cannot be put back.
         let copy = match (&step.undo, copy) {
@@ -182,7 +222,14 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
             }
             (_, copy) => copy,
         };
-        touched.push(Touched { step, copy, ran: result.is_ok() });
+        // The provenance record changes with its secret, inside the same undo.
+        if let (Ok(_), Some(record)) = (&result, &step.record) {
+            let contents = record.contents.as_ref().map(|c| Zeroizing::new(c.as_bytes().to_vec()));
+            if let Err(why) = restore_file(&record.path, contents.as_ref()) {
+                result = Err(format!("yamlsecrets' provenance record {} {why}", record.path.display()));
+            }
+        }
+        touched.push(Touched { step, copy, record_copy, ran: result.is_ok() });
         if let Err(raw) = result {
             let _ = conn.execute("ROLLBACK");
             return Err(refused(&step.label, &raw, &put_back(&touched)));
@@ -236,6 +283,8 @@ fn run_steps(conn: &CallConnection, steps: &[Step], keep_open: bool) -> Result<(
 struct Touched<'a> {
     step: &'a Step,
     copy: Option<Result<Option<Zeroizing<Vec<u8>>>, String>>,
+    /// The copy of its provenance record file, when it has one.
+    record_copy: Option<Result<Option<Zeroizing<Vec<u8>>>, String>>,
     ran: bool,
 }
 
@@ -260,6 +309,13 @@ fn copy_of(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
 fn put_back(touched: &[Touched]) -> Vec<Leftover> {
     let mut leftovers = Vec::new();
     for t in touched.iter().rev() {
+        if let (Some(record), Some(copy)) = (&t.step.record, &t.record_copy) {
+            let restored =
+                copy.as_ref().map_err(Clone::clone).and_then(|before| restore_file(&record.path, before.as_ref()));
+            if let Err(why) = restored {
+                leftovers.push(Leftover::File { label: t.step.label.clone(), path: record.path.clone(), why });
+            }
+        }
         match (&t.step.undo, &t.copy) {
             (Undo::RestoreFile(path), Some(copy)) => {
                 let restored =

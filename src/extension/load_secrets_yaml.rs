@@ -11,11 +11,11 @@ use super::args::{self, Bound, CallArgs, ALLOW_COMMANDS, DRY_RUN, ENV_FILE, KEY,
 use super::connection::CallConnection;
 use super::functions::{declared_parameters, table_row, Declared, Signature};
 use super::output::Pending;
-use super::provenance::now_micros;
+use super::provenance::{self, now_micros};
 use super::Shared;
+use crate::core::autoload;
 use crate::core::catalog;
 use crate::core::diagnostics::{error_report, Diagnostic, Severity};
-use crate::core::files::expand_home;
 use crate::core::plan;
 use crate::core::provenance::Record;
 use crate::core::render;
@@ -81,13 +81,17 @@ impl VTab for LoadSecretsYaml {
 
 pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<LoadRow>, String> {
     super::test_hook_panic("call");
-    let (mut state, environment) = apply::checked_state(conn, !args.dry_run)?;
-    let outcome = validate::validate_file(&args.request, &environment);
+    let (mut state, mut environment) = apply::checked_state(conn, !args.dry_run)?;
+    state.extensions.widen(&mut environment);
+    let mut outcome = validate::validate_file(&args.request, &environment);
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }
-    let existing = plan::existing_keys(&state);
-    let exists = |secret: &Secret| existing.contains(&(secret.name.to_ascii_lowercase(), secret.persistent));
+    let needs = autoload::needs(&outcome.secrets, &state.extensions);
+    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
+    // In any storage: the load replaces a same-named secret wherever it is (core::plan).
+    let existing = plan::existing_names(&state);
+    let exists = |secret: &Secret| existing.contains(&secret.name.to_ascii_lowercase());
 
     let mut scrubber = Scrubber::new();
     let mut rows = Vec::new();
@@ -131,36 +135,24 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
     }
     let tag = apply::call_tag();
     apply::probe_storages(conn, &outcome.secrets, &mut state, &tag)?;
-    let plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
+    let mut plan = plan::plan_load(&outcome.secrets, &args.request.file, args.replace, &state, &tag)?;
     if args.dry_run {
         return Ok(rows);
     }
-    apply::run_plan(conn, &plan, &scrubber)?;
-    let path =
-        std::fs::canonicalize(expand_home(&args.request.file)).unwrap_or_else(|_| expand_home(&args.request.file));
     let loaded_at = now_micros();
-    shared.loaded.remember(
-        outcome
-            .secrets
-            .iter()
-            .map(|s| {
-                Record::new(
-                    s,
-                    &args.request.file,
-                    path.clone(),
-                    outcome.file_fingerprint,
-                    outcome.env_files.clone(),
-                    loaded_at,
-                )
-            })
-            .collect(),
-    );
+    let origin = provenance::origin(&args.request, outcome.file_fingerprint, outcome.env_files.clone());
+    let records: Vec<Record> = outcome.secrets.iter().map(|s| Record::new(s, &origin, loaded_at)).collect();
+    // Persistent secrets keep theirs on disk, written in the same all-or-nothing step.
+    plan.set_records(&records.iter().filter(|r| r.persistent).map(|r| (r.name.clone(), r.to_json())).collect());
+    apply::bring_extensions(conn, &needs, &state, &scrubber)?;
+    apply::run_plan(conn, &plan, &scrubber)?;
+    shared.loaded.remember(records);
     Ok(rows)
 }
 
 /// The warnings a load would otherwise keep to itself (a literal credential, a file others
 /// can read, an ignored field, a value DuckDB shows in clear): the secret's own, and the
-/// file's, which concern every secret in it.
+/// file's, which concern every secret in it (and the extension a load brings in for it).
 fn warnings_for(diagnostics: &[Diagnostic], name: &str) -> Vec<String> {
     diagnostics
         .iter()

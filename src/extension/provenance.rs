@@ -4,7 +4,15 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::core::provenance::Record;
+use super::apply;
+use super::connection::CallConnection;
+use super::Shared;
+use crate::core::files::{self, expand_home};
+use crate::core::fingerprint::fingerprint;
+use crate::core::plan;
+use crate::core::provenance::{self, Origin, Record, Status};
+use crate::core::request::Request;
+use crate::core::yaml::MAX_FILE_BYTES;
 
 #[derive(Clone, Default)]
 pub struct Loaded(Arc<Mutex<Vec<Record>>>);
@@ -34,4 +42,58 @@ pub fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Where a load's secrets came from. The file is read again for the fingerprints of its
+/// definitions; if it changed since validation read it, nothing vouches for what was loaded,
+/// and its secrets get no fingerprint (they show `stale` until loaded again).
+pub fn origin(request: &Request, file_fingerprint: u64, env_files: Vec<std::path::PathBuf>) -> Origin {
+    let given = expand_home(&request.file);
+    let path = std::fs::canonicalize(&given).unwrap_or(given);
+    let definitions = files::read_bounded(&path, MAX_FILE_BYTES)
+        .ok()
+        .filter(|text| fingerprint(text) == file_fingerprint)
+        .map(|text| provenance::definitions(&request.file, &text, request.key.as_deref()))
+        .unwrap_or_default();
+    Origin { file: request.file.clone(), path, key: request.key.clone(), definitions, env_files }
+}
+
+/// Every secret this extension loaded into the database, with its status now: the one drift
+/// report behind `yaml_secrets()`, `secrets_check()` and `secrets_drift()`. Drift checks read
+/// files as a load does: not at all without external access.
+pub fn drift(conn: &CallConnection, shared: &Shared) -> Result<Vec<(Record, Status)>, String> {
+    let (state, _) = apply::checked_state(conn, false)?;
+    let records = provenance::merge(shared.loaded.snapshot(), records_on_disk(&state.secret_directory));
+    let statuses = provenance::check(&records, &state.existing);
+    Ok(records.into_iter().zip(statuses).collect())
+}
+
+/// Record files read per check at most: a secret directory holds one per persistent secret.
+const MAX_RECORD_FILES: usize = 100_000;
+
+/// The provenance records beside DuckDB's persistent secrets (`<name>.yamlsecrets.json` in
+/// `secret_directory`), read when a check asks, so they survive a restart. Only regular files
+/// of a bounded size are read; anything else there is not a record.
+fn records_on_disk(directory: &str) -> Vec<Record> {
+    if directory.is_empty() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_str().is_some_and(|n| n.ends_with(provenance::RECORD_SUFFIX)))
+        .take(MAX_RECORD_FILES)
+        .filter_map(|entry| files::read_bounded(&entry.path(), provenance::MAX_RECORD_BYTES).ok())
+        .filter_map(|text| Record::from_json(&text))
+        .collect()
+}
+
+/// Removes the provenance records of these secrets from `secret_directory`.
+pub fn forget_on_disk(directory: &str, names: &[String]) {
+    for name in names {
+        if let Some(path) = plan::secret_file(directory, &name.to_ascii_lowercase()).and_then(|p| plan::record_file(&p))
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }

@@ -16,8 +16,9 @@ use super::functions::{
     add_result_columns, declared_parameters, table_row, Declared, DeclaredScalar, ScalarSignature, Signature, Type,
 };
 use super::output::Pending;
+use super::provenance;
 use super::Shared;
-use crate::core::provenance::{Drift, Status};
+use crate::core::autoload;
 use crate::core::validate;
 
 table_row! {
@@ -67,8 +68,11 @@ impl VTab for SecretsCheckTable {
 }
 
 fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<CheckRow>, String> {
-    let (_, environment) = apply::checked_state(conn, false)?;
-    let outcome = validate::validate_file(&args.request, &environment);
+    let (state, mut environment) = apply::checked_state(conn, false)?;
+    state.extensions.widen(&mut environment);
+    let mut outcome = validate::validate_file(&args.request, &environment);
+    let needs = autoload::needs(&outcome.secrets, &state.extensions);
+    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
     Ok(outcome
         .diagnostics
         .iter()
@@ -94,27 +98,17 @@ struct DriftProblem {
     source: String,
 }
 
-/// What changed since each secret this extension loaded was loaded. Drift checks read
-/// files as a load does: not at all without external access.
+/// What changed since each secret this extension loaded was loaded (`provenance::drift`).
 fn drift_problems(shared: &Shared) -> Result<Vec<DriftProblem>, String> {
-    shared.database.with_connection(|conn| {
-        let (state, _) = apply::checked_state(conn, false)?;
-        let existing: std::collections::HashSet<String> =
-            state.existing.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
-        let mut drift = Drift::new();
-        let mut problems = Vec::new();
-        for record in shared.loaded.snapshot() {
-            let present = existing.contains(&record.name);
-            let message = match drift.status(&record, present) {
-                Status::Ok => continue,
-                Status::Missing => format!("missing (dropped since it was loaded from {})", record.file),
-                Status::Stale(reasons) => format!("stale: {}", reasons.join("; ")),
-            };
+    let checked = shared.database.with_connection(|conn| provenance::drift(conn, shared))?;
+    Ok(checked
+        .into_iter()
+        .filter_map(|(record, status)| {
+            let message = status.problem(&record)?;
             let source = format!("{}:{}", record.file, record.line);
-            problems.push(DriftProblem { name: record.name, type_name: record.type_name, message, source });
-        }
-        Ok(problems)
-    })
+            Some(DriftProblem { name: record.name, type_name: record.type_name, message, source })
+        })
+        .collect())
 }
 
 /// `secrets_check()` as a scalar: one text for the whole chunk.

@@ -100,6 +100,8 @@ fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec
         apply::run_plan(conn, &plan, &Scrubber::new())?;
         let unloaded: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();
         shared.loaded.forget(&unloaded);
+        // Records of secrets already dropped by other means: the DROPs removed the others.
+        super::provenance::forget_on_disk(&state.secret_directory, &unloaded);
     }
     Ok(rows)
 }

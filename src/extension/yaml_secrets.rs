@@ -1,15 +1,15 @@
 //! `yaml_secrets()`: the provenance of every secret this extension loaded into this
-//! database, with its status now: `ok`, `missing` (dropped since), `stale` (its file or a
-//! variable it read changed since the load).
+//! database, with its status now: `ok`, `missing` (dropped since), `shadowed` (a secret of
+//! the same name in another storage), `stale` (its definition, or a variable or file it read,
+//! changed since the load).
 
 use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use super::apply;
 use super::functions::{add_result_columns, declared_parameters, table_row, Declared, Micros, Signature};
 use super::output::Pending;
+use super::provenance;
 use super::Shared;
-use crate::core::provenance::Drift;
 
 pub struct YamlSecrets;
 
@@ -48,26 +48,16 @@ impl VTab for YamlSecrets {
         let shared = info.get_bind_data();
         info.get_init_data().emit(output, || {
             shared.database.with_connection(|conn| {
-                // Drift checks read files as a load does: not at all without external access.
-                let (state, _) = apply::checked_state(conn, false)?;
-                let existing: std::collections::HashSet<String> =
-                    state.existing.into_iter().map(|e| e.name.to_ascii_lowercase()).collect();
-                let mut drift = Drift::new();
-                Ok(shared
-                    .loaded
-                    .snapshot()
+                Ok(provenance::drift(conn, shared)?
                     .iter()
-                    .map(|record| {
-                        let present = existing.contains(&record.name);
-                        LoadedRow {
-                            name: record.name.clone(),
-                            r#type: record.type_name.clone(),
-                            file: record.file.clone(),
-                            line: i32::try_from(record.line).unwrap_or(i32::MAX),
-                            persistent: record.persistent,
-                            loaded_at: Micros(record.loaded_at),
-                            status: drift.status(record, present).as_str().to_string(),
-                        }
+                    .map(|(record, status)| LoadedRow {
+                        name: record.name.clone(),
+                        r#type: record.type_name.clone(),
+                        file: record.file.clone(),
+                        line: i32::try_from(record.line).unwrap_or(i32::MAX),
+                        persistent: record.persistent,
+                        loaded_at: Micros(record.loaded_at),
+                        status: status.as_str().to_string(),
                     })
                     .collect())
             })

@@ -108,6 +108,28 @@ def test_conflict_on_a_persistent_secret_restores_the_ones_already_replaced(tmp_
     other.execute("ROLLBACK")
 
 
+def test_a_failure_after_dropping_the_same_name_in_the_other_storage_restores_it(tmp_path, db):
+    """A temporary 'a' replaces the persistent 'a' (one secret per name): when a later step of the
+    call fails, the dropped persistent secret and its file are back."""
+    db.execute("CREATE PERSISTENT SECRET a (TYPE http, BEARER_TOKEN 'old-a')")
+    db.execute("CREATE PERSISTENT SECRET z (TYPE http, BEARER_TOKEN 'old-z')")
+    other = db.cursor()
+    other.execute("BEGIN")
+    other.execute("CREATE OR REPLACE PERSISTENT SECRET z (TYPE http, BEARER_TOKEN 'other-z')")
+    before = state(db)
+    path = write(tmp_path, "s.yaml", {"a": ("new-a", False), "z": ("new-z", True)})
+    with pytest.raises(duckdb.Error) as failure:
+        load(db, path)
+    message = str(failure.value)
+    assert "secret 'z'" in message and "nothing of this call was applied" in message, message
+    assert state(db) == before
+    other.execute("ROLLBACK")
+    # and without the conflict the persistent 'a' and its file are gone, replaced
+    assert sorted(load(db, path, names="['a']"))[0][6] == "replaced"
+    assert db.execute("SELECT persistent FROM duckdb_secrets() WHERE name = 'a'").fetchall() == [(False,)]
+    assert not (db.secret_dir / "a.duckdb_secret").exists()
+
+
 def test_unknown_storage_fails_before_a_persistent_secret_is_replaced(tmp_path, db):
     db.execute("CREATE PERSISTENT SECRET a (TYPE http, BEARER_TOKEN 'old-a')")
     before = state(db)
@@ -163,8 +185,10 @@ def test_a_successful_mixed_load_and_unload_leave_files_and_list_in_step(tmp_pat
     assert {(r[0], r[6]) for r in rows} == {("a", "replaced"), ("n", "created"), ("t", "created")}
     secrets, files = state(db)
     assert {s[0] for s in secrets} == {"a", "n", "t"}
-    assert set(files) == {"a.duckdb_secret", "n.duckdb_secret"}
+    # each persistent secret with its provenance record (README: provenance across restarts)
+    assert set(files) == {"a.duckdb_secret", "n.duckdb_secret", "a.yamlsecrets.json", "n.yamlsecrets.json"}
     assert b"new-a" in files["a.duckdb_secret"]
+    assert b"new-a" not in files["a.yamlsecrets.json"]
     assert not [s for s in secrets if s[0].startswith("__yamlsecrets")]
     unload(db, path)
     assert state(db) == ([], {})

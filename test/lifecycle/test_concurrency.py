@@ -114,5 +114,7 @@ def test_four_threads_loading_distinct_persistent_secrets_never_collide(tmp_path
     assert not failures, f"{len(failures)} of {threads * rounds} calls failed, first: {failures[0]}"
     names = {r[0] for r in db.execute("SELECT name FROM duckdb_secrets() WHERE persistent").fetchall()}
     assert names == {f"p{t}_{n}" for t in range(threads) for n in range(3)}
-    assert sorted(p.name for p in (tmp_path / "stored").iterdir()) == sorted(f"{n}.duckdb_secret" for n in names)
+    # each secret file with its provenance record
+    expected = [f"{n}.duckdb_secret" for n in names] + [f"{n}.yamlsecrets.json" for n in names]
+    assert sorted(p.name for p in (tmp_path / "stored").iterdir()) == sorted(expected)
     db.close()
