@@ -19,7 +19,7 @@ use super::sql_text::{quote_ident, quote_literal, NulByte};
 
 /// Extensions that register secret types and that DuckDB autoloads (its
 /// `AUTOLOADABLE_EXTENSIONS`, as far as the catalogue's extensions go).
-const AUTOLOADABLE: &[&str] =
+pub const AUTOLOADABLE: &[&str] =
     &["httpfs", "aws", "azure", "postgres_scanner", "mysql_scanner", "iceberg", "ducklake", "motherduck"];
 
 /// What the database says about its extensions and its autoload policy.

@@ -22,6 +22,9 @@ pub struct Environment {
     pub extensions_unknown: bool,
     /// The running DuckDB (None: unknown, the catalogue's own version is assumed).
     pub duckdb_version: Option<DuckdbVersion>,
+    /// Set when a check asked for a type or extension this environment lacks: lists kept
+    /// from an earlier call may be older than DuckDB's (see `extension::environment`).
+    pub missed: std::cell::Cell<bool>,
 }
 
 impl Environment {
@@ -32,19 +35,28 @@ impl Environment {
     }
 
     pub fn has_type(&self, name: &str) -> bool {
-        self.everything_loaded || self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name))
+        self.answer(self.everything_loaded || self.registers(name))
     }
 
     /// Whether DuckDB itself registers the type (passthrough types must be registered).
     pub fn registers(&self, name: &str) -> bool {
-        self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name))
+        self.answer(self.secret_types.iter().any(|t| t.eq_ignore_ascii_case(name)))
     }
 
     pub fn has_extension(&self, name: &str) -> bool {
-        self.everything_loaded
-            || self.extensions_unknown
-            || name == "core"
-            || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name))
+        self.answer(
+            self.everything_loaded
+                || self.extensions_unknown
+                || name == "core"
+                || self.loaded_extensions.iter().any(|e| e.eq_ignore_ascii_case(name)),
+        )
+    }
+
+    fn answer(&self, found: bool) -> bool {
+        if !found {
+            self.missed.set(true);
+        }
+        found
     }
 }
 

@@ -1,6 +1,7 @@
 //! Everything yamlsecrets does to DuckDB's secrets, on the per-call connection: reading the
-//! database's state and policy in two queries, and running a [`Plan`] (planned in
-//! `core::plan`, which explains the order) all or nothing.
+//! database's policy and its secrets, and running a [`Plan`] (planned in `core::plan`, which
+//! explains the order) all or nothing. What the database offers a file (its secret types and
+//! extensions) is `environment`'s.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +12,6 @@ use super::connection::CallConnection;
 use crate::core::autoload::{Extensions, Need};
 use crate::core::files::expand_home;
 use crate::core::plan::{self, Existing, Leftover, Logging, Plan, State, Step, Undo};
-use crate::core::request::Environment;
 use crate::core::secret::Secret;
 use crate::core::secret_value::Scrubber;
 
@@ -33,7 +33,7 @@ const SETTINGS: [&str; 9] = [
 /// The settings that say what DuckDB's log records, read only while logging is on.
 const LOGGING_SETTINGS: [&str; 4] = ["logging_level", "logging_mode", "enabled_log_types", "disabled_log_types"];
 
-fn truthy(value: &str) -> bool {
+pub fn truthy(value: &str) -> bool {
     matches!(value.to_ascii_lowercase().as_str(), "1" | "true")
 }
 
@@ -47,11 +47,11 @@ fn current_settings<'a>(conn: &CallConnection, names: &'a [&'a str]) -> Result<i
     })
 }
 
-/// Reads the database's policy settings and refuses the call they forbid; then its secret
-/// types, loaded extensions and secrets. The policy comes first: without external access
-/// even listing extensions touches the disk and fails. Every query returns plain rows: the
-/// same answers aggregated into one JSON value cost DuckDB ten times more.
-pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(State, Environment), String> {
+/// Reads the database's policy settings (one round trip) and refuses the call they forbid.
+/// The policy comes before anything else is read: without external access even listing
+/// extensions touches the disk and fails. Every state query returns plain rows: the same
+/// answers aggregated into one JSON value cost DuckDB ten times more.
+pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<State, String> {
     let setting = current_settings(conn, &SETTINGS)?;
     let mut logging = Logging {
         enabled: truthy(&setting("enable_logging")),
@@ -65,7 +65,7 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         logging.enabled_types = logged("enabled_log_types");
         logging.disabled_types = logged("disabled_log_types");
     }
-    let mut state = State {
+    let state = State {
         external_access: truthy(&setting("enable_external_access")),
         logging,
         allow_persistent: truthy(&setting("allow_persistent_secrets")),
@@ -74,56 +74,32 @@ pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<(St
         secret_directory: expand_home(&setting("secret_directory")).to_string_lossy().into_owned(),
         existing: Vec::new(),
         probed: Vec::new(),
-        extensions: Extensions::default(),
+        extensions: Extensions {
+            autoload: truthy(&setting("autoload_known_extensions")),
+            autoinstall: truthy(&setting("autoinstall_known_extensions")),
+            repository: setting("autoinstall_extension_repository"),
+            unknown: at_load(),
+            ..Extensions::default()
+        },
     };
     plan::check_policy(&state, creates_secrets)?;
+    Ok(state)
+}
 
-    // During LOAD (YAMLSECRETS_FILE), DuckDB holds the lock duckdb_extensions() waits for.
-    let at_load = AT_LOAD.with(std::cell::Cell::get);
-    let extensions = if at_load {
-        ""
-    } else {
-        " UNION ALL SELECT 'extension', extension_name, loaded::VARCHAR, installed::VARCHAR \
-         FROM duckdb_extensions() WHERE loaded OR installed"
-    };
-    let rows = conn.query_rows(&format!(
-        "SELECT 'type', type, NULL, NULL FROM duckdb_secret_types() \
-         UNION ALL SELECT 'secret', name, persistent::VARCHAR, storage FROM duckdb_secrets(){extensions}"
-    ))?;
-    state.extensions = Extensions {
-        autoload: truthy(&setting("autoload_known_extensions")),
-        autoinstall: truthy(&setting("autoinstall_known_extensions")),
-        repository: setting("autoinstall_extension_repository"),
-        unknown: at_load,
-        ..Extensions::default()
-    };
-    let mut environment = Environment {
-        everything_loaded: false,
-        extensions_unknown: at_load,
-        duckdb_version: super::running_duckdb(),
-        ..Environment::default()
-    };
-    for row in rows {
+/// Adds the database's secrets, in every storage, to `state`.
+pub fn read_existing(conn: &CallConnection, state: &mut State) -> Result<(), String> {
+    for row in conn.query_rows("SELECT name, persistent, storage FROM duckdb_secrets()")? {
         let mut cells = row.into_iter().map(Option::unwrap_or_default);
-        let (kind, name) = (cells.next().unwrap_or_default(), cells.next().unwrap_or_default());
-        match kind.as_str() {
-            "type" => environment.secret_types.push(name),
-            "extension" => {
-                if truthy(&cells.next().unwrap_or_default()) {
-                    state.extensions.loaded.push(name.clone());
-                    environment.loaded_extensions.push(name.clone());
-                }
-                if truthy(&cells.next().unwrap_or_default()) {
-                    state.extensions.installed.push(name);
-                }
-            }
-            _ => {
-                let persistent = truthy(&cells.next().unwrap_or_default());
-                state.existing.push(Existing { name, persistent, storage: cells.next().unwrap_or_default() });
-            }
-        }
+        let name = cells.next().unwrap_or_default();
+        let persistent = truthy(&cells.next().unwrap_or_default());
+        state.existing.push(Existing { name, persistent, storage: cells.next().unwrap_or_default() });
     }
-    Ok((state, environment))
+    Ok(())
+}
+
+/// Whether this call runs inside `LOAD yamlsecrets` (see `during_load`).
+pub fn at_load() -> bool {
+    AT_LOAD.with(std::cell::Cell::get)
 }
 
 thread_local! {

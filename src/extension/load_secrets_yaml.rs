@@ -9,6 +9,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use super::apply;
 use super::args::{self, Bound, CallArgs, ALLOW_COMMANDS, DRY_RUN, ENV_FILE, KEY, NAMES, PATH, PERSISTENT, REPLACE};
 use super::connection::CallConnection;
+use super::environment;
 use super::functions::{declared_parameters, table_row, Declared, Signature};
 use super::output::Pending;
 use super::provenance::{self, now_micros};
@@ -81,9 +82,11 @@ impl VTab for LoadSecretsYaml {
 
 pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<LoadRow>, String> {
     super::test_hook_panic("call");
-    let (mut state, mut environment) = apply::checked_state(conn, !args.dry_run)?;
-    state.extensions.widen(&mut environment);
-    let mut outcome = validate::validate_file(&args.request, &environment);
+    let mut state = apply::checked_state(conn, !args.dry_run)?;
+    apply::read_existing(conn, &mut state)?;
+    let (_, mut outcome) = environment::validated(conn, &mut state, &shared.known, true, |environment| {
+        validate::validate_file(&args.request, environment)
+    })?;
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }

@@ -5,6 +5,7 @@ mod apply;
 mod args;
 mod connection;
 mod duckdb_rs_compat;
+mod environment;
 mod functions;
 mod load_secrets_yaml;
 mod output;
@@ -23,11 +24,13 @@ use duckdb::Connection;
 use self::functions::{Declared, DeclaredScalar};
 use crate::core::duckdb_versions::{self, DuckdbVersion};
 
-/// What every function of one database shares: the database, and what was loaded into it.
+/// What every function of one database shares: the database, what was loaded into it, and
+/// what it is known to offer.
 #[derive(Clone)]
 pub struct Shared {
     pub database: Database,
     pub loaded: provenance::Loaded,
+    pub known: environment::Known,
 }
 
 impl Shared {
@@ -88,7 +91,7 @@ pub fn test_hook_panic(place: &str) {
 /// Loads the files `YAMLSECRETS_FILE` names, then registers every SQL function on the
 /// loading connection.
 pub fn register(conn: &Connection, database: Database) -> Result<(), String> {
-    let shared = Shared { database, loaded: provenance::Loaded::default() };
+    let shared = Shared { database, loaded: provenance::Loaded::default(), known: environment::Known::default() };
     without_panics(|| startup::load_named_files(&shared))?;
     register_functions(conn, &shared).map_err(|e| format!("yamlsecrets failed to register its functions: {e}"))
 }

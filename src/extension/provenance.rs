@@ -62,7 +62,8 @@ pub fn origin(request: &Request, file_fingerprint: u64, env_files: Vec<std::path
 /// report behind `yaml_secrets()`, `secrets_check()` and `secrets_drift()`. Drift checks read
 /// files as a load does: not at all without external access.
 pub fn drift(conn: &CallConnection, shared: &Shared) -> Result<Vec<(Record, Status)>, String> {
-    let (state, _) = apply::checked_state(conn, false)?;
+    let mut state = apply::checked_state(conn, false)?;
+    apply::read_existing(conn, &mut state)?;
     let records = provenance::merge(shared.loaded.snapshot(), records_on_disk(&state.secret_directory));
     let statuses = provenance::check(&records, &state.existing);
     Ok(records.into_iter().zip(statuses).collect())

@@ -12,6 +12,7 @@ use super::apply;
 use super::args::{self, Bound, CallArgs, ALLOW_COMMANDS, ENV_FILE, KEY, NAMES, PATH, PERSISTENT};
 use super::connection::CallConnection;
 use super::duckdb_rs_compat::scalar_invoke;
+use super::environment;
 use super::functions::{
     add_result_columns, declared_parameters, table_row, Declared, DeclaredScalar, ScalarSignature, Signature, Type,
 };
@@ -61,16 +62,18 @@ impl VTab for SecretsCheckTable {
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let bound = info.get_bind_data();
-        info.get_init_data().emit(output, || bound.shared.database.with_connection(|conn| check(conn, &bound.args)))
+        info.get_init_data()
+            .emit(output, || bound.shared.database.with_connection(|conn| check(conn, &bound.args, &bound.shared)))
     }
 
     declared_parameters!();
 }
 
-fn check(conn: &CallConnection, args: &CallArgs) -> Result<Vec<CheckRow>, String> {
-    let (state, mut environment) = apply::checked_state(conn, false)?;
-    state.extensions.widen(&mut environment);
-    let mut outcome = validate::validate_file(&args.request, &environment);
+fn check(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<CheckRow>, String> {
+    let mut state = apply::checked_state(conn, false)?;
+    let (_, mut outcome) = environment::validated(conn, &mut state, &shared.known, true, |environment| {
+        validate::validate_file(&args.request, environment)
+    })?;
     let needs = autoload::needs(&outcome.secrets, &state.extensions);
     outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
     Ok(outcome

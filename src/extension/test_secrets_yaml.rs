@@ -17,7 +17,8 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use super::apply;
 use super::args::{self, CallArgs, ALLOW_COMMANDS, ENV_FILE, KEY, NAMES, PATH};
-use super::connection::{CallConnection, Database};
+use super::connection::CallConnection;
+use super::environment;
 use super::functions::{declared_parameters, table_row, Declared, DoubleText, Named, Signature};
 use super::output::Pending;
 use super::Shared;
@@ -85,8 +86,9 @@ impl VTab for TestSecretsYaml {
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let bound = info.get_bind_data();
         let database = bound.shared.database;
-        info.get_init_data()
-            .emit(output, || database.with_connection(|conn| test_file(conn, database, &bound.args, bound.timeout_s)))
+        info.get_init_data().emit(output, || {
+            database.with_connection(|conn| test_file(conn, &bound.shared, &bound.args, bound.timeout_s))
+        })
     }
 
     declared_parameters!();
@@ -95,15 +97,13 @@ impl VTab for TestSecretsYaml {
 /// What came back from one try: its index, and DuckDB's error if it failed.
 type Answer = (usize, Result<(), String>, Duration);
 
-fn test_file(
-    conn: &CallConnection,
-    database: Database,
-    args: &CallArgs,
-    timeout_s: u64,
-) -> Result<Vec<TestRow>, String> {
+fn test_file(conn: &CallConnection, shared: &Shared, args: &CallArgs, timeout_s: u64) -> Result<Vec<TestRow>, String> {
     // Same policy as a load: the tries create secrets, which logging could record.
-    let (_, environment) = apply::checked_state(conn, true)?;
-    let outcome = validate::validate_file(&args.request, &environment);
+    let mut state = apply::checked_state(conn, true)?;
+    let (_, outcome) = environment::validated(conn, &mut state, &shared.known, false, |environment| {
+        validate::validate_file(&args.request, environment)
+    })?;
+    let database = shared.database;
     if outcome.has_errors() {
         return Err(error_report(&outcome.diagnostics));
     }

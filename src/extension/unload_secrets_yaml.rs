@@ -59,7 +59,8 @@ impl VTab for UnloadSecretsYaml {
 }
 
 fn unload(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<UnloadRow>, String> {
-    let (state, _) = apply::checked_state(conn, false)?;
+    let mut state = apply::checked_state(conn, false)?;
+    apply::read_existing(conn, &mut state)?;
     let declared = validate::declared_secrets(&args.request).map_err(|problems| error_report(&problems))?;
     let mut by_name: std::collections::HashMap<String, Vec<&plan::Existing>> = std::collections::HashMap::new();
     for found in &state.existing {
