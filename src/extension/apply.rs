@@ -37,17 +37,15 @@ pub fn truthy(value: &str) -> bool {
     matches!(value.to_ascii_lowercase().as_str(), "1" | "true")
 }
 
-/// The current values of `names`, one round trip. Uncast: `::VARCHAR` on each costs DuckDB
-/// more than the C API's own conversion to text.
+/// The current values of `names`, as a lookup by name.
 fn current_settings<'a>(conn: &CallConnection, names: &'a [&'a str]) -> Result<impl Fn(&str) -> String + 'a, String> {
-    let columns: Vec<String> = names.iter().map(|name| format!("current_setting('{name}')")).collect();
-    let row = conn.query_rows(&format!("SELECT {}", columns.join(", ")))?.into_iter().next().unwrap_or_default();
+    let values = conn.settings(names)?;
     Ok(move |name: &str| {
-        names.iter().position(|n| *n == name).and_then(|i| row.get(i).cloned().flatten()).unwrap_or_default()
+        names.iter().position(|n| *n == name).and_then(|i| values.get(i).cloned().flatten()).unwrap_or_default()
     })
 }
 
-/// Reads the database's policy settings (one round trip) and refuses the call they forbid.
+/// Reads the database's policy settings and refuses the call they forbid.
 /// The policy comes before anything else is read: without external access even listing
 /// extensions touches the disk and fails. Every state query returns plain rows: the same
 /// answers aggregated into one JSON value cost DuckDB ten times more.

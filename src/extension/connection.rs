@@ -101,6 +101,53 @@ impl CallConnection {
         self.query(sql, |_| Ok(())).map(|_: ()| ())
     }
 
+    /// The current values of the named settings (`None`: NULL). Read from the connection's
+    /// client context where the C API offers it (1.5 and later): no statement to parse and
+    /// plan, which is most of what a small call would otherwise spend on reading its policy.
+    #[cfg(not(duckdb_rs_1_4))]
+    pub fn settings(&self, names: &[&str]) -> Result<Vec<Option<String>>, String> {
+        let mut context: ffi::duckdb_client_context = ptr::null_mut();
+        // SAFETY: a live connection; the context is destroyed below.
+        unsafe { ffi::duckdb_connection_get_client_context(self.raw, &mut context) };
+        if context.is_null() {
+            return Err("yamlsecrets could not read the database's settings".into());
+        }
+        let values = names
+            .iter()
+            .map(|name| {
+                let name =
+                    CString::new(*name).map_err(|_| "yamlsecrets: a setting name holds a NUL byte".to_string())?;
+                // SAFETY: a live context; the value (null for an unknown setting) is ours to destroy.
+                let mut value =
+                    unsafe { ffi::duckdb_client_context_get_config_option(context, name.as_ptr(), ptr::null_mut()) };
+                if value.is_null() {
+                    return Ok(None);
+                }
+                let text = unsafe {
+                    if ffi::duckdb_is_null_value(value) {
+                        None
+                    } else {
+                        let raw = ffi::duckdb_get_varchar(value);
+                        let text = (!raw.is_null()).then(|| CStr::from_ptr(raw).to_string_lossy().into_owned());
+                        ffi::duckdb_free(raw.cast());
+                        text
+                    }
+                };
+                unsafe { ffi::duckdb_destroy_value(&mut value) };
+                Ok(text)
+            })
+            .collect();
+        unsafe { ffi::duckdb_destroy_client_context(&mut context) };
+        values
+    }
+
+    /// duckdb-rs 1.4's C API has no client context: the settings come from a query.
+    #[cfg(duckdb_rs_1_4)]
+    pub fn settings(&self, names: &[&str]) -> Result<Vec<Option<String>>, String> {
+        let columns: Vec<String> = names.iter().map(|name| format!("current_setting('{name}')")).collect();
+        Ok(self.query_rows(&format!("SELECT {}", columns.join(", ")))?.into_iter().next().unwrap_or_default())
+    }
+
     /// Every row, each cell as text (`None` for NULL). Plain rows: a state query that
     /// aggregates into one JSON value costs DuckDB several times more to plan and run.
     pub fn query_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
@@ -109,8 +156,15 @@ impl CallConnection {
             // returns is ours to free.
             unsafe {
                 let (rows, columns) = (ffi::duckdb_row_count(result), ffi::duckdb_column_count(result));
-                let cell = |column, row| {
-                    if ffi::duckdb_value_is_null(result, column, row) {
+                // DuckDB 2.0 crashes reading a cell of a column typed NULL (a bare `NULL` in a
+                // select list): such a column holds nothing, so it is never read.
+                let untyped: Vec<bool> = (0..columns)
+                    .map(|column| ffi::duckdb_column_type(result, column) == ffi::DUCKDB_TYPE_DUCKDB_TYPE_SQLNULL)
+                    .collect();
+                let cell = |column: u64, row| {
+                    if untyped.get(column as usize).copied().unwrap_or(true)
+                        || ffi::duckdb_value_is_null(result, column, row)
+                    {
                         return None;
                     }
                     let text = ffi::duckdb_value_varchar(result, column, row);
