@@ -123,13 +123,27 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl Omitted {
-    fn message(self) -> String {
-        let parts: Vec<String> = [(self.errors, "error", "errors"), (self.warnings, "warning", "warnings")]
-            .into_iter()
-            .filter(|(n, _, _)| *n > 0)
-            .map(|(n, one, many)| plural(n, &format!("more {one}"), &format!("more {many}")))
-            .collect();
-        format!("… and {} not shown: fix the ones above first", parts.join(" and "))
+    /// Written into `out`, reusing its buffer: the summary is rewritten for every finding
+    /// it counts, which may be hundreds of thousands.
+    fn write_message(self, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        out.push_str("… and ");
+        let mut first = true;
+        for (n, one, many) in [(self.errors, "error", "errors"), (self.warnings, "warning", "warnings")] {
+            if n == 0 {
+                continue;
+            }
+            if !first {
+                out.push_str(" and ");
+            }
+            first = false;
+            let _ = match n {
+                1 => write!(out, "1 more {one}"),
+                _ => write!(out, "{n} more {many}"),
+            };
+        }
+        out.push_str(" not shown: fix the ones above first");
     }
 }
 
@@ -181,7 +195,7 @@ pub fn omit(list: &mut Vec<Diagnostic>, file: &str, severity: Severity) {
         Severity::Warning => omitted.warnings += 1,
     }
     summary.omitted = Some(omitted);
-    summary.message = omitted.message();
+    omitted.write_message(&mut summary.message);
 }
 
 /// One error text for a list of findings: a headline, then one finding per line (the

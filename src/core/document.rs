@@ -314,7 +314,7 @@ fn read_definition(
     };
     // A block mapping's own mark points past its first key; its first key is where it starts.
     let start = entries.first().map_or(node_at, |(k, _)| k.at);
-    let mut def = SecretDef { name: None, at: start, fields: Vec::new() };
+    let mut def = SecretDef { name: None, at: start, fields: Vec::with_capacity(entries.len()) };
     if let Some((name, at)) = key {
         def.name = Some(name);
         def.at = at;

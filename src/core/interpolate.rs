@@ -66,7 +66,7 @@ impl Variables {
 
     pub fn lookup(&self, name: &str) -> Option<String> {
         if let Some(value) = std::env::var_os(name) {
-            return Some(value.to_string_lossy().into_owned());
+            return Some(value.into_string().unwrap_or_else(|raw| raw.to_string_lossy().into_owned()));
         }
         self.dotenv.get(name).map(|v| v.expose().to_string())
     }
@@ -139,13 +139,27 @@ pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
 /// True when `text` holds at least one `${…}` reference.
 pub fn has_reference(text: &str) -> bool {
     let mut rest = text;
-    while let Some(at) = rest.find("${") {
+    while let Some(at) = find_open(rest) {
         if at == 0 || !rest[..at].ends_with('$') {
             return true;
         }
         rest = &rest[at + 2..];
     }
     false
+}
+
+/// Where the first `${` starts: a search for the byte `$` is much cheaper than for a
+/// two-byte pattern, and most values hold no `$` at all.
+fn find_open(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find('$') {
+        let at = from + at;
+        if text.as_bytes().get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize) -> Result<String, String> {
@@ -170,12 +184,18 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
             if depth == 0 {
                 context.variables.charge(piece.len())?;
             }
+            // A value that is one reference (`${AWS_SECRET}`) is that reference's value.
+            if i == 0 && end + 1 == text.len() {
+                return Ok(piece);
+            }
             out.push_str(&piece);
             i = end + 1;
         } else {
-            let c = rest.chars().next().unwrap_or('\0'); // ok: i < len, so a char exists
-            out.push(c);
-            i += c.len_utf8();
+            // Through to the next `$`, the only place a reference can start.
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let run = rest[first..].find('$').map_or(rest.len(), |at| first + at);
+            out.push_str(&rest[..run]);
+            i += run;
         }
     }
     Ok(out)
@@ -359,6 +379,10 @@ mod tests {
         assert_eq!(with_vars("", "$ecret$").unwrap(), "$ecret$");
         assert_eq!(with_vars("", "a$$${b").unwrap(), "a$${b");
         assert_eq!(with_vars("", "$${NOT_A_REF}").unwrap(), "${NOT_A_REF}");
+        // Literal text is copied a run at a time, up to each `$`.
+        assert_eq!(with_vars("YS_T_U=ü\n", "é$ü${YS_T_U}$").unwrap(), "é$üü$");
+        assert_eq!(with_vars("", "€").unwrap(), "€");
+        assert!(has_reference("$x${A}") && has_reference("a$ ${") && !has_reference("$${A}") && !has_reference("$"));
     }
 
     #[test]

@@ -137,21 +137,42 @@ impl Size {
 
 /// Finds a key among a mapping's entries in constant time without a copy of its text: the
 /// text's hash (keyed at random, so a file cannot aim at collisions) → its entry's index.
+/// Up to [`KeyIndex::SCANNED`] keys are compared one by one instead: most mappings (one
+/// secret's fields) are that small, and hashing their keys and allocating a table each
+/// cost more than the comparisons.
 #[derive(Default)]
-struct KeyIndex(HashMap<u64, usize, BuildHasherDefault<Prehashed>>);
+struct KeyIndex {
+    /// Empty while the mapping has at most [`KeyIndex::SCANNED`] keys.
+    hashed: HashMap<u64, usize, BuildHasherDefault<Prehashed>>,
+    keys: usize,
+}
 
 impl KeyIndex {
+    const SCANNED: usize = 16;
+
     fn find(&self, hashing: &RandomState, entries: &[(Node, Node)], text: &str) -> Option<usize> {
-        let &index = self.0.get(&hashing.hash_one(text))?;
-        if entries.get(index).and_then(|(k, _)| k.as_str()) == Some(text) {
-            return Some(index);
+        if self.keys > Self::SCANNED {
+            let &index = self.hashed.get(&hashing.hash_one(text))?;
+            if entries.get(index).and_then(|(k, _)| k.as_str()) == Some(text) {
+                return Some(index);
+            }
         }
-        // Another text with the same 64-bit hash: look through.
+        // A small mapping, or another text with the same 64-bit hash: look through.
         entries.iter().position(|(k, _)| k.as_str() == Some(text))
     }
 
-    fn insert(&mut self, hashing: &RandomState, text: &str, index: usize) {
-        self.0.entry(hashing.hash_one(text)).or_insert(index);
+    /// `entries` are the keys inserted so far, in order; `text` comes at `index`.
+    fn insert(&mut self, hashing: &RandomState, entries: &[(Node, Node)], text: &str, index: usize) {
+        self.keys += 1;
+        if self.keys <= Self::SCANNED {
+            return;
+        }
+        if self.keys == Self::SCANNED + 1 {
+            for (i, (k, _)) in entries.iter().enumerate() {
+                self.hashed.entry(hashing.hash_one(k.as_str().unwrap_or_default())).or_insert(i);
+            }
+        }
+        self.hashed.entry(hashing.hash_one(text)).or_insert(index);
     }
 }
 
@@ -343,7 +364,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                                 ),
                             });
                         }
-                        keys.insert(&hashing, text, entries.len());
+                        keys.insert(&hashing, entries, text, entries.len());
                     }
                     *key = Some(node);
                 }
@@ -408,7 +429,7 @@ fn merge(
         for (k, v) in entries.iter() {
             let name = k.as_str().unwrap_or_default();
             if keys.find(hashing, merged, name).is_none() {
-                keys.insert(hashing, name, merged.len());
+                keys.insert(hashing, merged, name, merged.len());
                 merged.push((k.clone(), v.clone()));
             }
         }
@@ -515,6 +536,23 @@ mod tests {
         assert!(e.message.contains("must be an integer") && e.at == Location { line: 1, column: 17 }, "{e:?}");
         let e = parse("a: !!binary //4=\n").unwrap_err();
         assert!(e.message.contains("not UTF-8") && e.at == Location { line: 1, column: 4 }, "{e:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_large_mappings() {
+        // Up to `KeyIndex::SCANNED` keys are compared one by one, past that hashed.
+        for n in [3, KeyIndex::SCANNED, KeyIndex::SCANNED + 1, 40] {
+            for dup in [0, n / 2, n - 1] {
+                let keys: Vec<String> = (0..n).map(|i| format!("k{i}: v")).collect();
+                let text = format!("{}\nk{dup}: again\n", keys.join("\n"));
+                let e = parse(&text).unwrap_err();
+                let first = format!("duplicate key 'k{dup}' (first at line {}, column 1)", dup + 1);
+                assert_eq!((e.message, e.at.line), (first, n + 1), "{n} keys");
+            }
+            let merged =
+                format!("a: &a {{x: 1}}\nb:\n  <<: *a\n{}", (0..n).map(|i| format!("  k{i}: v\n")).collect::<String>());
+            assert_eq!(parse(&merged).unwrap().get("b").unwrap().get("x").and_then(Node::as_str), Some("1"));
+        }
     }
 
     #[test]
