@@ -89,7 +89,9 @@ fn list(conn: &CallConnection, state: &mut State, known: &Known) -> Result<Offer
         " UNION ALL SELECT 'extension', extension_name, loaded::VARCHAR, installed::VARCHAR \
          FROM duckdb_extensions() WHERE loaded OR installed"
     };
-    let rows = conn.query_rows(&format!("SELECT 'type', type, NULL::VARCHAR, NULL::VARCHAR FROM duckdb_secret_types(){extensions}"))?;
+    let rows = conn.query_rows(&format!(
+        "SELECT 'type', type, NULL::VARCHAR, NULL::VARCHAR FROM duckdb_secret_types(){extensions}"
+    ))?;
     let mut offered = Offered::default();
     state.extensions.loaded.clear();
     state.extensions.installed.clear();

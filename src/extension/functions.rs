@@ -14,7 +14,6 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::{BindInfo, VTab, Value};
 
 use super::duckdb_rs_compat::{is_null, list_items, to_bool, whole_text, HoldsNul};
-use super::output::Cell;
 
 /// The SQL types of yamlsecrets' parameters and columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +185,17 @@ pub trait DeclaredScalar: VScalar {
     const SIGNATURE: ScalarSignature;
 }
 
+/// A cell of a result row, made by `ColumnValue`; `output` writes it.
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(Option<String>),
+    Bool(Option<bool>),
+    TextList(Vec<String>),
+    Int(i32),
+    /// Microseconds since the Unix epoch.
+    Timestamp(i64),
+}
+
 /// A result column.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -275,7 +285,7 @@ macro_rules! table_row {
                 }),*]
             }
 
-            fn into_cells(self) -> Vec<$crate::extension::output::Cell> {
+            fn into_cells(self) -> Vec<$crate::extension::functions::Cell> {
                 vec![$($crate::extension::functions::ColumnValue::into_cell(self.$field)),*]
             }
         }

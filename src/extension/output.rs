@@ -8,18 +8,7 @@ use std::sync::Mutex;
 
 use duckdb::core::{DataChunkHandle, Inserter};
 
-use super::functions::{Column, Row, Type};
-
-/// A cell of a result row, made by `functions::ColumnValue`.
-#[derive(Debug, Clone)]
-pub enum Cell {
-    Text(Option<String>),
-    Bool(Option<bool>),
-    TextList(Vec<String>),
-    Int(i32),
-    /// Microseconds since the Unix epoch.
-    Timestamp(i64),
-}
+use super::functions::{Cell, Column, Row, Type};
 
 /// Rows of `R` computed on the first call of the function, then emitted chunk by chunk.
 pub struct Pending<R> {
