@@ -11,6 +11,7 @@ mod checker;
 pub mod commands;
 pub mod connection_string;
 mod conveniences;
+pub mod definitions;
 pub mod diagnostics;
 pub mod document;
 pub mod dotenv;

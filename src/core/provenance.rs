@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::document::{self, Document};
+use super::definitions;
+use super::document;
 use super::files;
 use super::fingerprint::fingerprint;
 use super::interpolate::{Source, Variables};
 use super::plan::Existing;
 use super::secret::Secret;
-use super::yaml::{Node, Value, MAX_FILE_BYTES};
+use super::yaml::MAX_FILE_BYTES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -161,55 +162,11 @@ pub fn merge(mut in_memory: Vec<Record>, on_disk: Vec<Record>) -> Vec<Record> {
     in_memory
 }
 
-/// Fingerprint of each secret's definition in a file's text, by lower-case name: its fields as
-/// written (before `${…}` is resolved; anchors merged) and the file options every secret reads,
-/// so an edit elsewhere in the file (another secret, a comment, moved lines) changes nothing.
-/// Empty when the text is not a readable document.
+/// Fingerprint of each secret's definition in a file's text (see `definitions::of`); empty
+/// when the text is not a readable document.
 pub fn definitions(file: &str, text: &str, key: Option<&str>) -> HashMap<String, u64> {
     let mut problems = Vec::new();
-    let document: Document = document::read(file, text, key, &mut problems);
-    let mut shared = String::new();
-    if let Some(node) = &document.options.persistent {
-        canonical(node, &mut shared);
-    }
-    for (env_file, _) in &document.options.env_files {
-        shared.push_str(&format!("e{}:{env_file}", env_file.len()));
-    }
-    document
-        .secrets
-        .iter()
-        .map(|def| {
-            let name = document::effective_name(def).to_ascii_lowercase();
-            let mut text = format!("{}:{name}|{shared}|", name.len());
-            for (field, _, value) in &def.fields {
-                text.push_str(&format!("{}:{field}=", field.len()));
-                canonical(value, &mut text);
-            }
-            (name, fingerprint(&text))
-        })
-        .collect()
-}
-
-/// A node as text without positions, unambiguous (every piece carries its length).
-fn canonical(node: &Node, out: &mut String) {
-    match &node.value {
-        Value::Scalar { text, plain } => {
-            out.push_str(&format!("{}{}:{text}", if *plain { 'p' } else { 'q' }, text.len()))
-        }
-        Value::Sequence(items) => {
-            out.push_str(&format!("[{}", items.len()));
-            items.iter().for_each(|item| canonical(item, out));
-            out.push(']');
-        }
-        Value::Mapping(entries) => {
-            out.push_str(&format!("{{{}", entries.len()));
-            for (k, v) in entries.iter() {
-                canonical(k, out);
-                canonical(v, out);
-            }
-            out.push('}');
-        }
-    }
+    definitions::of(&document::read(file, text, key, &mut problems))
 }
 
 /// Fingerprints of a file's definitions by lower-case name.

@@ -102,6 +102,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Fingerprint of the file's text, for provenance.
     pub file_fingerprint: u64,
+    /// Each secret's definition, fingerprinted for drift checks (see `definitions`).
+    pub definitions: std::collections::HashMap<String, u64>,
     /// The dotenv files consulted, in lookup order.
     pub env_files: Vec<PathBuf>,
     /// Every definition read, valid or not.

@@ -7,6 +7,7 @@ use super::call_files;
 use super::catalog::{self, Kind, SecretType};
 use super::checker::{Checker, Field, LITERAL_CREDENTIAL};
 use super::conveniences;
+use super::definitions;
 use super::diagnostics::{self, did_you_mean, shown_key, Diagnostic, Location};
 use super::document::{self, SecretDef};
 use super::duckdb_versions;
@@ -40,6 +41,10 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
     let (variables, env_files) = call_files::read_env_files(request, &document, &base_dir, problems);
     outcome.env_files = env_files;
     outcome.file_fingerprint = fingerprint(text);
+    if !request.lint {
+        // What a load's drift checks compare against; a lint loads nothing.
+        outcome.definitions = definitions::of(&document);
+    }
     let options = options::read(request, &document, &variables, &base_dir, problems);
 
     outcome.declared = document.secrets.iter().map(Declared::of).collect();

@@ -143,7 +143,7 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
         return Ok(rows);
     }
     let loaded_at = now_micros();
-    let origin = provenance::origin(&args.request, outcome.file_fingerprint, outcome.env_files.clone());
+    let origin = provenance::origin(&args.request, &outcome);
     let records: Vec<Record> = outcome.secrets.iter().map(|s| Record::new(s, &origin, loaded_at)).collect();
     // Persistent secrets keep theirs on disk, written in the same all-or-nothing step.
     plan.set_records(&records.iter().filter(|r| r.persistent).map(|r| (r.name.clone(), r.to_json())).collect());

@@ -8,11 +8,9 @@ use super::apply;
 use super::connection::CallConnection;
 use super::Shared;
 use crate::core::files::{self, expand_home};
-use crate::core::fingerprint::fingerprint;
 use crate::core::plan;
 use crate::core::provenance::{self, Origin, Record, Status};
-use crate::core::request::Request;
-use crate::core::yaml::MAX_FILE_BYTES;
+use crate::core::request::{Outcome, Request};
 
 #[derive(Clone, Default)]
 pub struct Loaded(Arc<Mutex<Vec<Record>>>);
@@ -44,18 +42,18 @@ pub fn now_micros() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
-/// Where a load's secrets came from. The file is read again for the fingerprints of its
-/// definitions; if it changed since validation read it, nothing vouches for what was loaded,
-/// and its secrets get no fingerprint (they show `stale` until loaded again).
-pub fn origin(request: &Request, file_fingerprint: u64, env_files: Vec<std::path::PathBuf>) -> Origin {
+/// Where a load's secrets came from: the file, and the fingerprints of its definitions as
+/// validation read them (the text that was loaded, read once).
+pub fn origin(request: &Request, outcome: &Outcome) -> Origin {
     let given = expand_home(&request.file);
     let path = std::fs::canonicalize(&given).unwrap_or(given);
-    let definitions = files::read_bounded(&path, MAX_FILE_BYTES)
-        .ok()
-        .filter(|text| fingerprint(text) == file_fingerprint)
-        .map(|text| provenance::definitions(&request.file, &text, request.key.as_deref()))
-        .unwrap_or_default();
-    Origin { file: request.file.clone(), path, key: request.key.clone(), definitions, env_files }
+    Origin {
+        file: request.file.clone(),
+        path,
+        key: request.key.clone(),
+        definitions: outcome.definitions.clone(),
+        env_files: outcome.env_files.clone(),
+    }
 }
 
 /// Every secret this extension loaded into the database, with its status now: the one drift
