@@ -170,9 +170,16 @@ pub fn run_plan(conn: &CallConnection, plan: &Plan, scrubber: &Scrubber) -> Resu
     let (transactional, persistent) = plan.steps.split_at(first_persistent);
     // The common case, a few temporary secrets: one round trip. If anything fails, the
     // transaction is rolled back and the steps run again the long way, which names the step.
+    // One statement is all or nothing by itself: it needs no transaction of its own.
     if persistent.is_empty() && transactional.len() <= CHUNK {
-        let statements: String = transactional.iter().map(|step| format!("{};\n", step.sql)).collect();
-        if conn.execute(&format!("BEGIN TRANSACTION;\n{statements}COMMIT;")).is_ok() {
+        let fast = match transactional {
+            [only] => conn.execute(&only.sql),
+            _ => {
+                let statements: String = transactional.iter().map(|step| format!("{};\n", step.sql)).collect();
+                conn.execute(&format!("BEGIN TRANSACTION;\n{statements}COMMIT;"))
+            }
+        };
+        if fast.is_ok() {
             return Ok(());
         }
         let _ = conn.execute("ROLLBACK");
