@@ -104,46 +104,53 @@ impl CallConnection {
     /// The current values of the named settings (`None`: NULL). Read from the connection's
     /// client context where the C API offers it (1.5 and later): no statement to parse and
     /// plan, which is most of what a small call would otherwise spend on reading its policy.
+    /// A setting the context does not know (a null answer, not a NULL value) sends every name
+    /// to `current_setting` instead: a policy must never read as "off" for want of an answer.
     #[cfg(not(duckdb_rs_1_4))]
     pub fn settings(&self, names: &[&str]) -> Result<Vec<Option<String>>, String> {
         let mut context: ffi::duckdb_client_context = ptr::null_mut();
         // SAFETY: a live connection; the context is destroyed below.
         unsafe { ffi::duckdb_connection_get_client_context(self.raw, &mut context) };
         if context.is_null() {
-            return Err("yamlsecrets could not read the database's settings".into());
+            return self.settings_by_query(names);
         }
-        let values = names
-            .iter()
-            .map(|name| {
-                let name =
-                    CString::new(*name).map_err(|_| "yamlsecrets: a setting name holds a NUL byte".to_string())?;
-                // SAFETY: a live context; the value (null for an unknown setting) is ours to destroy.
-                let mut value =
-                    unsafe { ffi::duckdb_client_context_get_config_option(context, name.as_ptr(), ptr::null_mut()) };
-                if value.is_null() {
-                    return Ok(None);
-                }
-                let text = unsafe {
-                    if ffi::duckdb_is_null_value(value) {
-                        None
-                    } else {
-                        let raw = ffi::duckdb_get_varchar(value);
-                        let text = (!raw.is_null()).then(|| CStr::from_ptr(raw).to_string_lossy().into_owned());
-                        ffi::duckdb_free(raw.cast());
-                        text
-                    }
+        let mut values = Vec::with_capacity(names.len());
+        for name in names {
+            let Ok(name) = CString::new(*name) else { break };
+            // SAFETY: a live context; the value (null for an unknown setting) is ours to destroy.
+            let mut value =
+                unsafe { ffi::duckdb_client_context_get_config_option(context, name.as_ptr(), ptr::null_mut()) };
+            if value.is_null() {
+                break;
+            }
+            values.push(unsafe {
+                let text = if ffi::duckdb_is_null_value(value) {
+                    None
+                } else {
+                    let raw = ffi::duckdb_get_varchar(value);
+                    let text = (!raw.is_null()).then(|| CStr::from_ptr(raw).to_string_lossy().into_owned());
+                    ffi::duckdb_free(raw.cast());
+                    text
                 };
-                unsafe { ffi::duckdb_destroy_value(&mut value) };
-                Ok(text)
-            })
-            .collect();
+                ffi::duckdb_destroy_value(&mut value);
+                text
+            });
+        }
         unsafe { ffi::duckdb_destroy_client_context(&mut context) };
-        values
+        if values.len() == names.len() {
+            Ok(values)
+        } else {
+            self.settings_by_query(names)
+        }
     }
 
     /// duckdb-rs 1.4's C API has no client context: the settings come from a query.
     #[cfg(duckdb_rs_1_4)]
     pub fn settings(&self, names: &[&str]) -> Result<Vec<Option<String>>, String> {
+        self.settings_by_query(names)
+    }
+
+    fn settings_by_query(&self, names: &[&str]) -> Result<Vec<Option<String>>, String> {
         let columns: Vec<String> = names.iter().map(|name| format!("current_setting('{name}')")).collect();
         Ok(self.query_rows(&format!("SELECT {}", columns.join(", ")))?.into_iter().next().unwrap_or_default())
     }
