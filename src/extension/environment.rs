@@ -5,7 +5,8 @@
 //! be unloaded, nor a secret type unregistered. So what one call read stays true, and is kept
 //! per database ([`Known`]); a later call lists again only when its file asks for something
 //! the kept lists lack — an extension loaded since, or one autoload would bring — and then
-//! validates again only if the fresh lists differ from the kept ones.
+//! validates again only if the fresh lists differ from the kept ones (the file's values, a
+//! `${cmd:}` included, are then resolved a second time: rare, and never with stale lists).
 
 use std::sync::{Arc, Mutex};
 
