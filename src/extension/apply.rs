@@ -17,7 +17,7 @@ use crate::core::secret_value::Scrubber;
 
 const WITHHELD: &str = "DuckDB's message was withheld because it quoted a secret value";
 
-/// The settings every call reads, in the order of the settings query's columns.
+/// The settings every call reads (through `CallConnection::settings`).
 const SETTINGS: [&str; 9] = [
     "enable_external_access",
     "enable_logging",
@@ -45,10 +45,9 @@ fn current_settings<'a>(conn: &CallConnection, names: &'a [&'a str]) -> Result<i
     })
 }
 
-/// Reads the database's policy settings and refuses the call they forbid.
-/// The policy comes before anything else is read: without external access even listing
-/// extensions touches the disk and fails. Every state query returns plain rows: the same
-/// answers aggregated into one JSON value cost DuckDB ten times more.
+/// Reads the database's policy settings and refuses the call they forbid. The policy comes
+/// before anything else is read: without external access even listing extensions touches
+/// the disk and fails.
 pub fn checked_state(conn: &CallConnection, creates_secrets: bool) -> Result<State, String> {
     let setting = current_settings(conn, &SETTINGS)?;
     let mut logging = Logging {
