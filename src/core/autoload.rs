@@ -11,8 +11,10 @@
 //! before anything runs, and an extension that still cannot be loaded then gets the same
 //! clear error as one that autoload would not bring, instead of a refusal halfway through.
 
+use std::collections::HashSet;
+
 use super::catalog;
-use super::diagnostics::Diagnostic;
+use super::diagnostics::{self, Diagnostic, Severity};
 use super::request::Environment;
 use super::secret::Secret;
 use super::sql_text::{quote_ident, quote_literal, NulByte};
@@ -90,22 +92,30 @@ pub struct Need {
     pub secrets: Vec<String>,
 }
 
-/// `needs` as warnings on each secret's `type`, for `secrets_check` and the load's `warnings`.
-pub fn notes(needs: &[Need], secrets: &[Secret], file: &str) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+/// `needs` as warnings on each secret's `type`, for `secrets_check` and the load's
+/// `warnings`, added to `findings` within its bound: a file of 10 000 s3 secrets needs httpfs
+/// 10 000 times, and past the first findings they are only counted.
+pub fn add_notes(needs: &[Need], secrets: &[Secret], file: &str, findings: &mut Vec<Diagnostic>) {
     for need in needs {
+        // A need lists its secrets in file order: one walk finds each one's position.
+        let mut rest = secrets.iter();
         for name in &need.secrets {
-            let at = secrets.iter().find(|s| &s.name == name).map(|s| s.at);
-            out.push(Diagnostic::warning(file, at, need.note()).in_secret(name).in_field("type"));
+            let at = rest.find(|s| &s.name == name).map(|s| s.at);
+            if diagnostics::is_full(findings) {
+                diagnostics::omit(findings, file, Severity::Warning);
+            } else {
+                findings.push(Diagnostic::warning(file, at, need.note()).in_secret(name).in_field("type"));
+            }
         }
     }
-    out
 }
 
 /// The extensions the secrets need that are not loaded and that DuckDB would bring in, in
 /// the order they are first needed.
 pub fn needs(secrets: &[Secret], extensions: &Extensions) -> Vec<Need> {
     let mut out: Vec<Need> = Vec::new();
+    // (extension, secret) pairs already listed: a name may be declared twice in list form.
+    let mut listed: HashSet<(&str, &str)> = HashSet::new();
     for secret in secrets {
         let Some(entry) = catalog::secret_type(&secret.type_name) else { continue };
         let provider = secret.provider.as_deref().unwrap_or(entry.default_provider);
@@ -115,9 +125,11 @@ pub fn needs(secrets: &[Secret], extensions: &Extensions) -> Vec<Need> {
         }
         for extension in wanted {
             let Some(bring) = extensions.bring(extension) else { continue };
+            if !listed.insert((extension, &secret.name)) {
+                continue;
+            }
             match out.iter_mut().find(|n| n.extension == extension) {
-                Some(need) if !need.secrets.contains(&secret.name) => need.secrets.push(secret.name.clone()),
-                Some(_) => {}
+                Some(need) => need.secrets.push(secret.name.clone()),
                 None => out.push(Need { extension: extension.into(), bring, secrets: vec![secret.name.clone()] }),
             }
         }
@@ -233,6 +245,20 @@ mod tests {
             ]
         );
         assert!(needs(&secrets, &extensions(&["httpfs"], false, false)).is_empty());
+    }
+
+    #[test]
+    fn notes_are_bounded_like_every_finding() {
+        let secrets: Vec<Secret> = (0..250).map(|i| secret(&format!("s{i}"), "s3", None)).collect();
+        let found = needs(&secrets, &extensions(&["httpfs"], true, false));
+        assert_eq!(found[0].secrets.len(), 250);
+        let mut findings = Vec::new();
+        add_notes(&found, &secrets, "f.yaml", &mut findings);
+        assert_eq!(findings.len(), diagnostics::MAX_FINDINGS + 1, "the first findings and one summary");
+        assert_eq!(findings[0].secret.as_deref(), Some("s0"));
+        assert_eq!(findings[99].secret.as_deref(), Some("s99"));
+        let summary = &findings[diagnostics::MAX_FINDINGS].message;
+        assert!(summary.contains("150 more warnings"), "{summary}");
     }
 
     #[test]

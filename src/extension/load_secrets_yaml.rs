@@ -91,7 +91,7 @@ pub(super) fn load(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> R
         return Err(error_report(&outcome.diagnostics));
     }
     let needs = autoload::needs(&outcome.secrets, &state.extensions);
-    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
+    autoload::add_notes(&needs, &outcome.secrets, &args.request.file, &mut outcome.diagnostics);
     // In any storage: the load replaces a same-named secret wherever it is (core::plan).
     let existing = plan::existing_names(&state);
     let exists = |secret: &Secret| existing.contains(&secret.name.to_ascii_lowercase());

@@ -75,7 +75,7 @@ fn check(conn: &CallConnection, args: &CallArgs, shared: &Shared) -> Result<Vec<
         validate::validate_file(&args.request, environment)
     })?;
     let needs = autoload::needs(&outcome.secrets, &state.extensions);
-    outcome.diagnostics.extend(autoload::notes(&needs, &outcome.secrets, &args.request.file));
+    autoload::add_notes(&needs, &outcome.secrets, &args.request.file, &mut outcome.diagnostics);
     Ok(outcome
         .diagnostics
         .iter()
