@@ -11,7 +11,7 @@ use super::secret_value::{CallValue, SecretString};
 use super::yaml::{Node, Value};
 
 /// A field of a secret under its canonical name: `(name, key position, value)`.
-pub type Field<'a> = (String, Location, Cow<'a, Node>);
+pub type Field<'a> = (Cow<'a, str>, Location, Cow<'a, Node>);
 
 /// How a literal credential's warning starts; a file holding one must not be readable by others.
 pub const LITERAL_CREDENTIAL: &str = "a literal credential is written in the file";
@@ -184,9 +184,9 @@ impl<'a> Checker<'a> {
                 }
             }
             Kind::TextList => {
-                let items: Vec<&Node> = match &node.value {
-                    Value::Sequence(items) => items.iter().collect(),
-                    Value::Scalar { .. } if !node.is_null() => vec![node],
+                let items: &[Node] = match &node.value {
+                    Value::Sequence(items) => items,
+                    Value::Scalar { .. } if !node.is_null() => std::slice::from_ref(node),
                     _ => {
                         self.error(
                             node.at,
@@ -196,7 +196,7 @@ impl<'a> Checker<'a> {
                         return None;
                     }
                 };
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     if let Some(what) = typed_scalar(item) {
                         let message = format!(

@@ -78,7 +78,7 @@ pub fn expand(checker: &mut Checker, entry: &SecretType, spec: &catalog::Provide
                         // Already resolved: escape `${` so it is not read as a reference again.
                         let text = part.expose().replace("${", "$${");
                         fields.push((
-                            name,
+                            name.into(),
                             key_at,
                             Cow::Owned(Node { at: node.at, value: Value::Scalar { text, plain: false } }),
                         ));

@@ -63,7 +63,7 @@ pub struct Probe {
 const PROBE_SCHEME: &str = "yamlsecrets-probe://";
 
 fn text_param(secret: &Secret, names: &[&str]) -> Option<String> {
-    secret.params.iter().find(|p| names.contains(&p.name.as_str())).and_then(|p| match &p.value {
+    secret.params.iter().find(|p| names.contains(&p.name.as_ref())).and_then(|p| match &p.value {
         ParamValue::Text(v) => Some(v.expose().to_string()),
         ParamValue::Integer(n) => Some(n.to_string()),
         _ => None,

@@ -6,7 +6,7 @@ use crate::core::secret::Param;
 use crate::core::secret_value::SecretString;
 
 fn text(name: &str, value: &str, sensitive: bool) -> Param {
-    Param { name: name.into(), value: ParamValue::Text(SecretString::new(value.into())), sensitive }
+    Param { name: name.to_string().into(), value: ParamValue::Text(SecretString::new(value.into())), sensitive }
 }
 
 fn secret(type_name: &str, scope: &[&str], params: Vec<Param>) -> Secret {

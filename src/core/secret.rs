@@ -1,6 +1,8 @@
 //! The model every later stage reads: a validated, resolved secret and its parameters. Built
 //! by `validate`, read by `plan`, `render`, `probe` and `provenance`.
 
+use std::borrow::Cow;
+
 use super::diagnostics::Location;
 use super::interpolate::Source;
 use super::secret_value::{CallValue, SecretString};
@@ -17,7 +19,8 @@ pub enum ParamValue {
 
 #[derive(Debug, Clone)]
 pub struct Param {
-    pub name: String,
+    /// The catalogue's own name where it has one: a file of 10 000 secrets holds 50 000.
+    pub name: Cow<'static, str>,
     pub value: ParamValue,
     pub sensitive: bool,
 }

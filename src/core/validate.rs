@@ -122,8 +122,8 @@ fn check_secret(
 
     let mut secret = Secret {
         name: checker.secret.to_string(),
-        type_name: type_name.clone(),
-        provider: provider.clone(),
+        type_name,
+        provider,
         scope: Vec::new(),
         persistent: default_persistent,
         storage: None,
@@ -164,7 +164,7 @@ fn check_secret(
     }
 
     match entry {
-        Some(entry) => typed_params(checker, def, entry, provider.as_deref(), provider_node, environment, &mut secret),
+        Some(entry) => typed_params(checker, def, entry, provider_node, environment, &mut secret),
         None => passthrough_params(checker, def, &mut secret),
     }
 
@@ -202,12 +202,11 @@ fn typed_params(
     checker: &mut Checker,
     def: &SecretDef,
     entry: &'static SecretType,
-    provider: Option<&str>,
     provider_node: Option<&Node>,
     environment: &Environment,
     secret: &mut Secret,
 ) {
-    let provider_name = provider.unwrap_or(entry.default_provider);
+    let provider_name = secret.provider.as_deref().unwrap_or(entry.default_provider);
     let version = environment.duckdb_version.unwrap_or(duckdb_versions::PRIMARY);
     let Some(spec) = entry.provider(provider_name) else {
         let names: Vec<&str> = entry.providers.iter().map(|p| p.name).collect();
@@ -283,12 +282,12 @@ fn typed_params(
             checker.error(*key_at, key, message);
             continue;
         }
-        fields.push((canonical.to_string(), *key_at, Cow::Borrowed(value)));
+        fields.push((Cow::Borrowed(canonical), *key_at, Cow::Borrowed(value)));
     }
 
     for (key, _, value) in &fields {
         let sensitive = spec.param(key).is_some_and(|p| p.sensitive);
-        if sensitive || CONVENIENCE_FIELDS.contains(&key.as_str()) {
+        if sensitive || CONVENIENCE_FIELDS.contains(&key.as_ref()) {
             checker.warn_literal(value, key);
         }
     }
@@ -316,7 +315,7 @@ fn typed_params(
                     if !checker.accepts(param, &v, value.at, literal) {
                         continue;
                     }
-                    secret.params.push(Param { name: param.name.to_string(), value: v, sensitive: param.sensitive });
+                    secret.params.push(Param { name: param.name.into(), value: v, sensitive: param.sensitive });
                 }
             }
             (None, _) => unknown_field(checker, entry, spec.name, key, *key_at),
@@ -383,7 +382,7 @@ fn passthrough_params(checker: &mut Checker, def: &SecretDef, secret: &mut Secre
             Value::Scalar { .. } => Kind::Text,
         };
         if let Some(v) = checker.coerce(value, key, kind) {
-            secret.params.push(Param { name: key.to_ascii_lowercase(), value: v, sensitive: true });
+            secret.params.push(Param { name: key.to_ascii_lowercase().into(), value: v, sensitive: true });
         }
     }
 }
