@@ -72,6 +72,23 @@ fn main() {
     let median = times[times.len() / 2];
     // The first run pays for fresh memory, as a `secrets_check` in a new process does.
     println!("{file}: {secrets} secrets ({diagnostics} diagnostics), {runs} runs: first {first:.2} ms, median {median:.2} ms, min {:.2} ms", times[0]);
+    let mut fast = Vec::new();
+    let mut general = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        drop(yamlsecrets::core::yaml::parse(&text));
+        fast.push(start.elapsed().as_secs_f64() * 1000.0);
+        let start = Instant::now();
+        drop(yamlsecrets::core::yaml::parse_general(&text));
+        general.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    fast.sort_by(f64::total_cmp);
+    general.sort_by(f64::total_cmp);
+    println!(
+        "tree: block reader {:.2} ms, yaml-rust2 {:.2} ms (medians, interleaved)",
+        fast[runs / 2],
+        general[runs / 2]
+    );
     // What the YAML event parser allocates by itself, of the call's total.
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut parser = yaml_rust2::parser::Parser::new_from_str(&text);

@@ -119,11 +119,8 @@ pub fn needs(secrets: &[Secret], extensions: &Extensions) -> Vec<Need> {
     for secret in secrets {
         let Some(entry) = catalog::secret_type(&secret.type_name) else { continue };
         let provider = secret.provider.as_deref().unwrap_or(entry.default_provider);
-        let mut wanted = vec![entry.registered_by()];
-        if let Some(spec) = entry.provider(provider) {
-            wanted.push(spec.extension);
-        }
-        for extension in wanted {
+        let wanted = [Some(entry.registered_by()), entry.provider(provider).map(|spec| spec.extension)];
+        for extension in wanted.into_iter().flatten() {
             let Some(bring) = extensions.bring(extension) else { continue };
             if !listed.insert((extension, &secret.name)) {
                 continue;

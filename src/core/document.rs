@@ -2,6 +2,8 @@
 //! optionally found at a dotted `key` inside a larger document (a Duckalog catalog, a dbt
 //! profile). What each field of a secret means is the validator's job.
 
+use std::borrow::Cow;
+
 use super::diagnostics::{did_you_mean, is_full, omit, push_bounded, shown_key, Diagnostic, Location, Severity};
 use super::yaml::{self, Node, Value};
 
@@ -271,8 +273,13 @@ fn read_secrets(file: &str, node: Node, problems: &mut Vec<Diagnostic>) -> Vec<S
     let at = node.at;
     match node.value {
         Value::Mapping(_) => {
-            for (k, v) in node.into_entries().unwrap_or_default() {
-                let name = k.as_str().unwrap_or_default().to_string();
+            let entries = node.into_entries().unwrap_or_default();
+            secrets.reserve_exact(entries.len());
+            for (k, v) in entries {
+                let name = match k.value {
+                    Value::Scalar { text, .. } => text,
+                    _ => String::new(),
+                };
                 if let Some(def) = read_definition(file, Some((name, k.at)), v, problems) {
                     secrets.push(def);
                 }
@@ -374,18 +381,32 @@ pub fn default_name(type_name: &str) -> String {
 }
 
 /// The name a definition ends up with (explicit, or DuckDB's default for its type).
-pub fn effective_name(def: &SecretDef) -> String {
+pub fn effective_name(def: &SecretDef) -> Cow<'_, str> {
     match &def.name {
-        Some(name) => name.clone(),
-        None => default_name(def.field("type").and_then(Node::as_str).unwrap_or("")),
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(default_name(def.field("type").and_then(Node::as_str).unwrap_or(""))),
+    }
+}
+
+/// The name as DuckDB stores and compares it (case-insensitively): copied only when it has
+/// capitals to lower.
+pub fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
     }
 }
 
 fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diagnostic>) {
     // DuckDB compares secret names case-insensitively.
-    let mut first_seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
+    let mut first_seen: std::collections::HashMap<Cow<str>, Location> =
+        std::collections::HashMap::with_capacity(secrets.len());
     for def in secrets {
-        let name = effective_name(def).to_ascii_lowercase();
+        let name = match effective_name(def) {
+            Cow::Borrowed(name) => lowercase(name),
+            Cow::Owned(name) => Cow::Owned(name.to_ascii_lowercase()),
+        };
         match first_seen.get(&name) {
             Some(_) if is_full(problems) => omit(problems, file, Severity::Error),
             Some(first) => push_bounded(

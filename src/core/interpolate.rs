@@ -166,7 +166,8 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
     if depth > MAX_NESTING {
         return Err(format!("references nested deeper than {MAX_NESTING} levels"));
     }
-    let mut out = String::with_capacity(text.len());
+    // Allocated on the first piece: a value that is one reference is that reference's value.
+    let mut out = String::new();
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
@@ -194,6 +195,9 @@ fn expand(text: &str, context: &Context, sources: &mut Vec<Source>, depth: usize
             // Through to the next `$`, the only place a reference can start.
             let first = rest.chars().next().map_or(1, char::len_utf8);
             let run = rest[first..].find('$').map_or(rest.len(), |at| first + at);
+            if out.capacity() == 0 {
+                out.reserve_exact(text.len());
+            }
             out.push_str(&rest[..run]);
             i += run;
         }

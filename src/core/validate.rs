@@ -51,6 +51,7 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
     problems.extend(request.unknown_names(&outcome.declared));
 
     let context = Context { variables: &variables, base_dir: &base_dir, commands: options.commands };
+    outcome.secrets.reserve_exact(outcome.declared.len());
     let mut call_values = Vec::new();
     for (def, declared) in document.secrets.iter().zip(&outcome.declared) {
         if !request.selects(&declared.name) {

@@ -12,7 +12,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::diagnostics::{shown_key, Location};
-use super::yaml_tags;
+use super::{yaml_block, yaml_tags};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -109,8 +109,8 @@ fn location(mark: &Marker) -> Location {
     Location { line: mark.line(), column: mark.col() + 1 }
 }
 
-fn error(mark: &Marker, message: impl Into<String>) -> YamlError {
-    YamlError { at: location(mark), message: message.into() }
+fn error(at: Location, message: impl Into<String>) -> YamlError {
+    YamlError { at, message: message.into() }
 }
 
 /// What a node costs once its aliases are expanded: what later steps walk and copy.
@@ -217,8 +217,41 @@ struct Open {
 }
 
 /// Parses the first (and only) document of `text`. An empty text is an empty mapping.
+///
+/// Most secrets files are plain block mappings, which `yaml_block` reads several times faster
+/// than yaml-rust2 (which builds each scalar char by char through a ring buffer). Whatever
+/// leaves that subset, and every problem at all, is read again by yaml-rust2, whose answer
+/// stands: the fast reader can only shorten a successful parse, and where it succeeds the two
+/// agree (the unit tests and the fuzz target compare them).
 pub fn parse(text: &str) -> Result<Node, YamlError> {
+    parse_block(text).map_or_else(|| parse_general(text), Ok)
+}
+
+/// The tree `yaml_block` reads, or `None` where the text leaves its subset or the tree is
+/// refused (duplicate keys, limits): then only [`parse_general`] says why.
+pub fn parse_block(text: &str) -> Option<Node> {
+    let mut events = yaml_block::Events::new(text);
+    build(text, || events.next_event().map_err(|_| error(Location::default(), "outside the block subset"))).ok()
+}
+
+/// Parses with yaml-rust2, whatever YAML the text holds.
+pub fn parse_general(text: &str) -> Result<Node, YamlError> {
     let mut parser = Parser::new_from_str(text);
+    build(text, || {
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
+            at: location(e.marker()),
+            message: if e.info().contains("recursion limit") {
+                format!("nesting deeper than {MAX_DEPTH} levels")
+            } else {
+                format!("YAML syntax error: {}", e.info())
+            },
+        })?;
+        Ok((event, location(&mark)))
+    })
+}
+
+/// The tree of a stream of events, with its limits, anchors, merges and duplicate keys.
+fn build(text: &str, mut next_event: impl FnMut() -> Result<(Event, Location), YamlError>) -> Result<Node, YamlError> {
     let hashing = RandomState::new();
     let mut stack: Vec<Open> = Vec::new();
     // Indexed by anchor id: yaml-rust2 numbers anchors 1, 2, 3… in order of appearance.
@@ -232,15 +265,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut previous = Location { line: 1, column: 1 };
 
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| YamlError {
-            at: location(e.marker()),
-            message: if e.info().contains("recursion limit") {
-                format!("nesting deeper than {MAX_DEPTH} levels")
-            } else {
-                format!("YAML syntax error: {}", e.info())
-            },
-        })?;
-        let event_at = location(&mark);
+        let (event, event_at) = next_event()?;
         let tag_error = |tag: Option<&yaml_rust2::parser::Tag>, message: String| YamlError {
             at: tag.map_or(event_at, |t| tag_location(text, previous, &yaml_tags::written(t), event_at)),
             message,
@@ -250,7 +275,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             Event::DocumentStart => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(error(&mark, "the file holds more than one YAML document; keep one"));
+                    return Err(error(event_at, "the file holds more than one YAML document; keep one"));
                 }
                 None
             }
@@ -263,30 +288,30 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             }
             Event::Alias(id) => {
                 let Some(Some((node, size))) = anchors.get(id) else {
-                    return Err(error(&mark, "alias to an unknown anchor"));
+                    return Err(error(event_at, "alias to an unknown anchor"));
                 };
                 alias_nodes = alias_nodes.saturating_add(size.nodes);
                 alias_bytes = alias_bytes.saturating_add(size.bytes);
                 if alias_nodes > MAX_ALIAS_NODES {
                     return Err(error(
-                        &mark,
+                        event_at,
                         format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
                     ));
                 }
                 if alias_bytes > MAX_ALIAS_BYTES {
-                    return Err(error(&mark, format!("aliases repeat more than {MAX_ALIAS_BYTES} bytes of text")));
+                    return Err(error(event_at, format!("aliases repeat more than {MAX_ALIAS_BYTES} bytes of text")));
                 }
                 if stack.len() + size.height > MAX_DEPTH + 1 {
-                    return Err(error(&mark, format!("nesting deeper than {MAX_DEPTH} levels (through an alias)")));
+                    return Err(error(event_at, format!("nesting deeper than {MAX_DEPTH} levels (through an alias)")));
                 }
                 // Cheap: a collection's items are shared, only a scalar's text is copied.
                 let mut copy = node.clone();
-                copy.at = location(&mark);
+                copy.at = event_at;
                 Some((copy, 0, *size))
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(error(&mark, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(error(event_at, format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
                 let sequence = matches!(event, Event::SequenceStart(..));
                 yaml_tags::collection(sequence, tag.as_ref()).map_err(|message| tag_error(tag.as_ref(), message))?;
@@ -302,12 +327,12 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                     }
                 };
                 let size = Size { nodes: 1, bytes: 0, height: 1 };
-                stack.push(Open { at: location(&mark), anchor, size, items });
+                stack.push(Open { at: event_at, anchor, size, items });
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(Open { at, anchor, size, items }) = stack.pop() else {
-                    return Err(error(&mark, "unbalanced YAML structure"));
+                    return Err(error(event_at, "unbalanced YAML structure"));
                 };
                 let value = match items {
                     Items::Sequence(items) => Value::Sequence(Arc::new(items)),
@@ -329,7 +354,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         let Some((node, anchor, size)) = finished else { continue };
         nodes += 1;
         if nodes > MAX_NODES {
-            return Err(error(&mark, format!("the document has more than {MAX_NODES} nodes")));
+            return Err(error(event_at, format!("the document has more than {MAX_NODES} nodes")));
         }
         if anchor != 0 {
             if anchors.len() <= anchor {
