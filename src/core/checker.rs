@@ -125,18 +125,21 @@ impl<'a> Checker<'a> {
             self.error(node.at, field, format!("expected a string, not {}", node.kind_name()));
             return None;
         };
-        match interpolate::resolve(text, self.context) {
+        let before = self.sources.len();
+        match interpolate::resolve(text, self.context, &mut self.sources) {
             Ok(resolved) => {
-                for source in &resolved.sources {
-                    if let (true, Source::Command { line }) = (resolved.deferred, source) {
-                        self.warning(
-                            node.at,
-                            field,
-                            format!("would run the command: {}", super::commands::redact(line)),
-                        );
+                if resolved.deferred {
+                    let lines: Vec<String> = self.sources[before..]
+                        .iter()
+                        .filter_map(|source| match source {
+                            Source::Command { line } => Some(super::commands::redact(line)),
+                            _ => None,
+                        })
+                        .collect();
+                    for line in lines {
+                        self.warning(node.at, field, format!("would run the command: {line}"));
                     }
                 }
-                self.sources.extend(resolved.sources);
                 if resolved.deferred {
                     return None;
                 }
@@ -147,6 +150,8 @@ impl<'a> Checker<'a> {
                 Some(resolved.value)
             }
             Err(message) => {
+                // A value that fails has no sources, as before it was resolved.
+                self.sources.truncate(before);
                 self.error(node.at, field, message);
                 None
             }

@@ -92,7 +92,6 @@ pub enum Source {
 #[derive(Debug)]
 pub struct Resolved {
     pub value: SecretString,
-    pub sources: Vec<Source>,
     /// Linting only: a command was not run, so the value is unknown.
     pub deferred: bool,
 }
@@ -124,16 +123,16 @@ pub struct Context<'a> {
     pub commands: Commands,
 }
 
-/// Expands every reference in `text`.
-pub fn resolve(text: &str, context: &Context) -> Result<Resolved, String> {
+/// Expands every reference in `text`, adding what the value came from to `sources`.
+pub fn resolve(text: &str, context: &Context, sources: &mut Vec<Source>) -> Result<Resolved, String> {
     if text.len() > MAX_VALUE_BYTES {
         return Err(too_long());
     }
-    let mut sources = Vec::new();
-    let value = expand(text, context, &mut sources, 0)?;
+    let before = sources.len();
+    let value = expand(text, context, sources, 0)?;
     let deferred =
-        context.commands == Commands::Describe && sources.iter().any(|s| matches!(s, Source::Command { .. }));
-    Ok(Resolved { value: SecretString::new(value), sources, deferred })
+        context.commands == Commands::Describe && sources[before..].iter().any(|s| matches!(s, Source::Command { .. }));
+    Ok(Resolved { value: SecretString::new(value), deferred })
 }
 
 /// True when `text` holds at least one `${…}` reference.
@@ -374,7 +373,7 @@ mod tests {
             base_dir: Path::new("/nonexistent"),
             commands: Commands::Run { timeout: crate::core::commands::DEFAULT_TIMEOUT },
         };
-        resolve(text, &context).map(|r| r.value.expose().to_string())
+        resolve(text, &context, &mut Vec::new()).map(|r| r.value.expose().to_string())
     }
 
     #[test]
@@ -418,8 +417,9 @@ mod tests {
     fn sources_and_what_counts_as_a_reference() {
         let variables = Variables::new();
         let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
-        let r = resolve("${YS_T_UNSET:-5432}", &context).unwrap();
-        assert_eq!(r.sources, vec![Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
+        let mut sources = vec![Source::Command { line: "earlier".into() }];
+        resolve("${YS_T_UNSET:-5432}", &context, &mut sources).unwrap();
+        assert_eq!(sources[1..], [Source::Env { name: "YS_T_UNSET".into(), fingerprint: None }]);
         assert!(has_reference("a${B}") && !has_reference("a$${B}") && !has_reference("pa$$"));
     }
 
@@ -430,8 +430,8 @@ mod tests {
         std::fs::write(dir.join("pw"), "s3cr3t\n\n").unwrap();
         let variables = Variables::new();
         let context = Context { variables: &variables, base_dir: &dir, commands: Commands::Refuse };
-        assert_eq!(resolve("${file:pw}", &context).unwrap().value.expose(), "s3cr3t\n");
-        let err = resolve("${file:missing}", &context).unwrap_err();
+        assert_eq!(resolve("${file:pw}", &context, &mut Vec::new()).unwrap().value.expose(), "s3cr3t\n");
+        let err = resolve("${file:missing}", &context, &mut Vec::new()).unwrap_err();
         assert!(err.contains("does not exist"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -442,14 +442,17 @@ mod tests {
         let mut variables = Variables::new();
         variables.add_dotenv(&format!("YS_T_BIG={big}\n")).unwrap();
         let context = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
-        assert_eq!(resolve(&"${YS_T_BIG}".repeat(5), &context).unwrap().value.expose().len(), 1_000_000);
-        let err = resolve(&"${YS_T_BIG}".repeat(6), &context).unwrap_err();
+        assert_eq!(
+            resolve(&"${YS_T_BIG}".repeat(5), &context, &mut Vec::new()).unwrap().value.expose().len(),
+            1_000_000
+        );
+        let err = resolve(&"${YS_T_BIG}".repeat(6), &context, &mut Vec::new()).unwrap_err();
         assert_eq!(err, "the value is longer than 1048576 bytes");
-        assert_eq!(resolve(&"x".repeat(MAX_VALUE_BYTES + 1), &context).unwrap_err(), err);
+        assert_eq!(resolve(&"x".repeat(MAX_VALUE_BYTES + 1), &context, &mut Vec::new()).unwrap_err(), err);
         // 1 MB per value passes; a file of such values stops at 16 MiB in all.
         let mut stopped = None;
         for i in 0..100 {
-            if let Err(e) = resolve(&"${YS_T_BIG}".repeat(5), &context) {
+            if let Err(e) = resolve(&"${YS_T_BIG}".repeat(5), &context, &mut Vec::new()) {
                 stopped = Some((i, e));
                 break;
             }
@@ -475,7 +478,7 @@ mod tests {
     fn commands_are_refused_unless_allowed_and_fields_are_picked() {
         let variables = Variables::new();
         let refuse = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Refuse };
-        let err = resolve("${cmd:echo hi}", &refuse).unwrap_err();
+        let err = resolve("${cmd:echo hi}", &refuse, &mut Vec::new()).unwrap_err();
         assert!(err.contains("allow_commands := true") && err.contains("cmd:echo"), "{err}");
         let run = Context {
             variables: &variables,
@@ -483,13 +486,17 @@ mod tests {
             commands: Commands::Run { timeout: crate::core::commands::DEFAULT_TIMEOUT },
         };
         let json = r#"${cmd:printf '{"user": "ana", "db": {"password": "p}w"}, "n": [1, 2]}'#db.password}"#;
-        assert_eq!(resolve(json, &run).unwrap().value.expose(), "p}w");
+        assert_eq!(resolve(json, &run, &mut Vec::new()).unwrap().value.expose(), "p}w");
         let missing = r#"${cmd:printf '{"a": 1}'#b}"#;
-        assert_eq!(resolve(missing, &run).unwrap_err(), "command 'printf': the JSON document has no field 'b'");
+        assert_eq!(
+            resolve(missing, &run, &mut Vec::new()).unwrap_err(),
+            "command 'printf': the JSON document has no field 'b'"
+        );
         let describe = Context { variables: &variables, base_dir: Path::new("."), commands: Commands::Describe };
-        let r = resolve("${cmd:false}", &describe).unwrap();
+        let mut sources = Vec::new();
+        let r = resolve("${cmd:false}", &describe, &mut sources).unwrap();
         assert!(r.deferred && r.value.is_empty());
-        assert_eq!(r.sources, vec![Source::Command { line: "false".into() }]);
+        assert_eq!(sources, vec![Source::Command { line: "false".into() }]);
     }
 
     #[test]
@@ -499,8 +506,14 @@ mod tests {
         std::fs::write(dir.join("acme/postgres.json"), r#"{"password": "pw-1", "port": 5432}"#).unwrap();
         let variables = Variables::new();
         let context = Context { variables: &variables, base_dir: &dir, commands: Commands::Refuse };
-        assert_eq!(resolve("${file:acme/postgres.json#password}", &context).unwrap().value.expose(), "pw-1");
-        assert_eq!(resolve("${file:acme/postgres.json#port}", &context).unwrap().value.expose(), "5432");
+        assert_eq!(
+            resolve("${file:acme/postgres.json#password}", &context, &mut Vec::new()).unwrap().value.expose(),
+            "pw-1"
+        );
+        assert_eq!(
+            resolve("${file:acme/postgres.json#port}", &context, &mut Vec::new()).unwrap().value.expose(),
+            "5432"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

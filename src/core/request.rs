@@ -100,8 +100,6 @@ impl Request {
 pub struct Outcome {
     pub secrets: Vec<Secret>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Fingerprint of the file's text, for provenance.
-    pub file_fingerprint: u64,
     /// Each secret's definition, fingerprinted for drift checks (see `definitions`).
     pub definitions: std::collections::HashMap<String, u64>,
     /// The dotenv files consulted, in lookup order.

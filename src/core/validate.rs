@@ -11,7 +11,6 @@ use super::definitions;
 use super::diagnostics::{self, did_you_mean, shown_key, Diagnostic, Location};
 use super::document::{self, SecretDef};
 use super::duckdb_versions;
-use super::fingerprint::fingerprint;
 use super::interpolate::{self, Commands, Context};
 use super::options;
 use super::request::{Declared, Environment, Outcome, Request};
@@ -40,7 +39,6 @@ pub fn validate(request: &Request, path: &Path, text: &str, environment: &Enviro
 
     let (variables, env_files) = call_files::read_env_files(request, &document, &base_dir, problems);
     outcome.env_files = env_files;
-    outcome.file_fingerprint = fingerprint(text);
     if !request.lint {
         // What a load's drift checks compare against; a lint loads nothing.
         outcome.definitions = definitions::of(&document);
