@@ -72,8 +72,8 @@ pub struct Request {
     pub persistent: Option<bool>,
     /// Extra dotenv files from the call, relative to the working directory.
     pub env_files: Vec<String>,
-    /// Linting (`secrets_check`): a missing extension is a warning, not an error, and
-    /// commands are listed, not run.
+    /// Linting (`secrets_check`): a missing extension is a warning, not an error,
+    /// commands are listed, not run, and the outcome's secrets keep no parameters or sources.
     pub lint: bool,
     /// `allow_commands := true`: `${cmd:…}` may run its command.
     pub allow_commands: bool,
