@@ -28,6 +28,8 @@ pub struct Checker<'a> {
     /// command's standard error is scrubbed of every value of the call.
     pub values: Vec<CallValue>,
     pub lint: bool,
+    /// Errors this checker reported, those only counted included.
+    pub errors: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -38,11 +40,12 @@ impl<'a> Checker<'a> {
         problems: &'a mut Vec<Diagnostic>,
         lint: bool,
     ) -> Self {
-        Checker { file, secret, context, problems, sources: Vec::new(), values: Vec::new(), lint }
+        Checker { file, secret, context, problems, sources: Vec::new(), values: Vec::new(), lint, errors: 0 }
     }
 
     // `field` may be a key as written, which may hold a value typed into it: shown_key.
     pub fn error(&mut self, at: Location, field: &str, message: impl Into<String>) {
+        self.errors += 1;
         if diagnostics::is_full(self.problems) {
             return diagnostics::omit(self.problems, self.file, Severity::Error);
         }

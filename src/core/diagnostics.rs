@@ -162,16 +162,6 @@ pub fn is_full(list: &[Diagnostic]) -> bool {
     list.len() >= MAX_FINDINGS
 }
 
-/// Errors in a list, those only counted included.
-pub fn error_count(list: &[Diagnostic]) -> usize {
-    list.iter()
-        .map(|d| match d.omitted {
-            Some(omitted) => omitted.errors,
-            None => usize::from(d.severity == Severity::Error),
-        })
-        .sum()
-}
-
 /// Counts a finding left out of a full list.
 pub fn omit(list: &mut Vec<Diagnostic>, file: &str, severity: Severity) {
     // Plain pushes may have landed after the summary, but only a few: the search is short.
@@ -337,7 +327,6 @@ mod tests {
             push_bounded(&mut list, d);
         }
         assert_eq!(list.len(), MAX_FINDINGS + 1);
-        assert_eq!(error_count(&list), 2550);
         let summary = &list[MAX_FINDINGS];
         assert_eq!(summary.severity, Severity::Error);
         assert_eq!(

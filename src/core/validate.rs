@@ -89,7 +89,7 @@ fn check_secret(
     environment: &Environment,
 ) -> Option<Secret> {
     // Counted, not sliced: past the first findings, errors are only counted.
-    let before = diagnostics::error_count(checker.problems);
+    let before = checker.errors;
     let Some(type_node) = def.field("type") else {
         checker.error(def.at, "type", "missing 'type' (for example: type: s3)");
         return None;
@@ -203,7 +203,7 @@ fn check_secret(
     if matches!(checker.context.commands, Commands::Run { .. }) {
         checker.values.extend(secret.values_to_scrub());
     }
-    (diagnostics::error_count(checker.problems) == before).then_some(secret)
+    (checker.errors == before).then_some(secret)
 }
 
 fn typed_params(
