@@ -48,7 +48,10 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
     if metadata.len() > limit {
         return Err(format!("is larger than the limit of {limit} bytes"));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (within the limit, checked above): a buffer grown by doubling
+    // copies a large file several times and touches twice its size in fresh memory. The file
+    // may still grow while it is read; `take` bounds that.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| describe_io(&e))?;
     if bytes.len() as u64 > limit {
         return Err(format!("is larger than the limit of {limit} bytes"));
