@@ -18,18 +18,30 @@ use yamlsecrets::core::validate;
 struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+/// Bytes allocated and not yet freed, and the most there were.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
 
 // SAFETY: every call goes straight to the system allocator with the caller's arguments.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        grew(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        grew(size);
         unsafe { System.realloc(ptr, layout, size) }
     }
 }
@@ -56,9 +68,11 @@ fn main() {
     let request = Request { file: file.clone(), lint: true, ..Request::default() };
     let environment = Environment::everything();
     let mut times = Vec::with_capacity(runs);
-    let (mut secrets, mut diagnostics, mut allocations) = (0, 0, 0);
+    let (mut secrets, mut diagnostics, mut allocations, mut peak) = (0, 0, 0, 0);
     for _ in 0..runs {
         let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
         let start = Instant::now();
         let outcome = validate::validate(&request, Path::new(&file), &text, &environment);
         (secrets, diagnostics) = (outcome.secrets.len(), outcome.diagnostics.len());
@@ -66,6 +80,7 @@ fn main() {
         drop(outcome);
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+        peak = PEAK.load(Ordering::Relaxed) - base;
     }
     let first = times[0];
     times.sort_by(f64::total_cmp);
@@ -100,8 +115,10 @@ fn main() {
     let events = ALLOCATIONS.load(Ordering::Relaxed) - before;
     let per_secret = |n: usize| n as f64 / secrets.max(1) as f64;
     println!(
-        "allocations per call: {allocations} ({:.1} per secret), of which yaml-rust2's events {events} ({:.1} per secret)",
+        "allocations per call: {allocations} ({:.1} per secret), of which yaml-rust2's events {events} ({:.1} per secret); \
+         peak memory above the text: {:.1} MB",
         per_secret(allocations),
-        per_secret(events)
+        per_secret(events),
+        peak as f64 / 1e6
     );
 }

@@ -334,8 +334,13 @@ fn build(text: &str, mut next_event: impl FnMut() -> Result<(Event, Location), Y
                 let Some(Open { at, anchor, size, items }) = stack.pop() else {
                     return Err(error(event_at, "unbalanced YAML structure"));
                 };
+                // Shrunk in place as they close: a secret's five fields would otherwise keep
+                // room for eight, a third of a large file's tree.
                 let value = match items {
-                    Items::Sequence(items) => Value::Sequence(Arc::new(items)),
+                    Items::Sequence(mut items) => {
+                        items.shrink_to_fit();
+                        Value::Sequence(Arc::new(items))
+                    }
                     Items::Mapping { mut entries, keys, merged, .. } => {
                         let explicit = entries.len();
                         for (k, v) in merged {
@@ -344,6 +349,7 @@ fn build(text: &str, mut next_event: impl FnMut() -> Result<(Event, Location), Y
                                 entries.push((k, v));
                             }
                         }
+                        entries.shrink_to_fit();
                         Value::Mapping(Arc::new(entries))
                     }
                 };
