@@ -73,7 +73,8 @@ impl<'a> Events<'a> {
                 // Tabs, carriage returns, control characters and anything non-ASCII (columns
                 // count characters) are yaml-rust2's to read.
                 // No early exit: the compiler vectorizes the whole pass.
-                let outside = self.text.bytes().fold(false, |outside, b| outside | ((b < b' ') & (b != b'\n')) | (b > b'~'));
+                let outside =
+                    self.text.bytes().fold(false, |outside, b| outside | ((b < b' ') & (b != b'\n')) | (b > b'~'));
                 if outside {
                     return Err(Leave);
                 }
