@@ -129,7 +129,14 @@ def one(mode, n, ext, work):
         raise SystemExit(f"{mode} N={n}: {secrets} secrets exist afterwards, expected {expect}")
     if mode == "check" and out[0][0] != 0:
         raise SystemExit(f"secrets_check found {out[0][0]} errors in {p['yaml']}")
-    print(json.dumps({"mode": mode, "n": n, "ms": ms, "cpu_ms": cpu_ms, "rss_before_kb": rss0, "rss_after_kb": rss1}))
+    again_ms = None
+    if mode == "check":
+        # The same call once more: the first pays for memory the process never had (page faults).
+        t0 = time.perf_counter()
+        run()
+        again_ms = (time.perf_counter() - t0) * 1e3
+    print(json.dumps({"mode": mode, "n": n, "ms": ms, "cpu_ms": cpu_ms, "rss_before_kb": rss0, "rss_after_kb": rss1,
+                      "again_ms": again_ms}))
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -228,14 +235,14 @@ def main_all(args):
     print("during the statement; CLI = wall time of a whole `duckdb -unsigned -f` process (start, LOADs, statements).")
     print()
     print("| N | direct | direct 1 txn | load_secrets_yaml | **load/direct** | load/1 txn | CPU load/direct |"
-          " secrets_check | CLI direct | CLI load | CLI load/direct | load µs/secret |")
+          " secrets_check (first / again) | CLI direct | CLI load | CLI load/direct | load µs/secret |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in ns:
-        d, t, lo, c = m("direct", n), m("direct_txn", n), m("load", n), m("check", n)
+        d, t, lo, c, again = m("direct", n), m("direct_txn", n), m("load", n), m("check", n), m("check", n, "again_ms")
         cd, cl = m("cli_direct", n), m("cli_load", n)
         cpu = m("load", n, "cpu_ms") / m("direct", n, "cpu_ms")
         print(f"| {n} | {fmt_ms(d)} | {fmt_ms(t)} | {fmt_ms(lo)} | **{lo / d:.2f}×** | {lo / t:.2f}× | {cpu:.2f}× |"
-              f" {fmt_ms(c)} | {fmt_ms(cd)} | {fmt_ms(cl)} | {cl / cd:.2f}× | {lo * 1e3 / n:.0f} |")
+              f" {fmt_ms(c)} / {fmt_ms(again)} | {fmt_ms(cd)} | {fmt_ms(cl)} | {cl / cd:.2f}× | {lo * 1e3 / n:.0f} |")
     print()
     print("Spread (min–max ms) of load / direct:", ", ".join(
         f"N={n}: {min(r['ms'] for r in res[('load', n)]):.1f}–{max(r['ms'] for r in res[('load', n)]):.1f} / "
@@ -266,8 +273,9 @@ def main_all(args):
     print(f"  LOAD ≤ 5 ms: {load_ms:.1f} ms (CLI difference), {med(inproc):.1f} ms in-process — "
           f"{ok(load_ms <= 5 and med(inproc) <= 5)}")
     if 10000 in ns:
-        c = m("check", 10000)
-        print(f"  secrets_check of 10 000 secrets ≤ 50 ms: {c:.0f} ms — {ok(c <= 50)}")
+        c, again = m("check", 10000), m("check", 10000, "again_ms")
+        print(f"  secrets_check of 10 000 secrets ≤ 50 ms: first call of a process {c:.0f} ms — {ok(c <= 50)}; "
+              f"the same call again {again:.0f} ms — {ok(again <= 50)}")
     print(f"  binary ≤ 2 MB: {size / 1e6:.2f} MB / {size / 2**20:.2f} MiB — "
           f"{ok(size <= 2_000_000)} (decimal MB), {ok(size <= 2**21)} (MiB)")
     if len(ns) >= 2:
