@@ -3,8 +3,9 @@
 //! Listing them is most of a small call's cost (`duckdb_extensions()` reads the extension
 //! directory on every call). But in one database both lists only grow: an extension cannot
 //! be unloaded, nor a secret type unregistered. So what one call read stays true, and is kept
-//! per database ([`Known`]); a later call lists again only when its file asks for something
-//! the kept lists lack — an extension loaded since, or one autoload would bring — and then
+//! per database ([`Known`]). A database's first call reads only the secret types (and, as
+//! loaded, the extensions that registered them). Any call lists again when its file asks for
+//! something the lists lack — an extension loaded since, or one autoload would bring — and then
 //! validates again only if the fresh lists differ from the kept ones (the file's values, a
 //! `${cmd:}` included, are then resolved a second time: rare, and never with stale lists).
 
@@ -48,17 +49,14 @@ pub fn validated(
     autoload: bool,
     validate: impl Fn(&Environment) -> Outcome,
 ) -> Result<(Environment, Outcome), String> {
-    let kept = if at_load() { None } else { known.get() };
-    let listed = kept.is_none();
-    let offered = match kept {
-        Some(offered) => {
-            state.extensions.loaded = offered.loaded.clone();
-            // Not listed: assume every autoloadable extension installed. The assumption only
-            // decides whether to list; nothing is brought in before the real lists say so.
-            state.extensions.installed = AUTOLOADABLE.iter().map(|e| e.to_string()).collect();
-            offered
-        }
-        None => list(conn, state, known)?,
+    let (offered, listed) = match (at_load(), known.get()) {
+        (true, _) => (list(conn, state, known)?, true),
+        (false, Some(kept)) => (assumed(kept, state), false),
+        // A database's first call reads its secret types and the extensions that registered
+        // them (loaded, then), not `duckdb_extensions()`, which reads the extension directory
+        // and costs more than the rest of a small call: the extensions are listed only when
+        // the file asks for one no registered type implies, exactly as with a kept list.
+        (false, None) => (assumed(list_types(conn, known)?, state), false),
     };
     let environment = environment_of(&offered, state, autoload);
     let outcome = validate(&environment);
@@ -114,6 +112,30 @@ fn list(conn: &CallConnection, state: &mut State, known: &Known) -> Result<Offer
     if !during_load {
         known.keep(&offered);
     }
+    Ok(offered)
+}
+
+/// Lists may be short of what is loaded, never long: extensions not known to be installed
+/// count as installed when autoloadable. The assumption only decides whether to list again
+/// (`validated`); nothing is brought in before the real lists say so.
+fn assumed(offered: Offered, state: &mut State) -> Offered {
+    state.extensions.loaded = offered.loaded.clone();
+    state.extensions.installed = AUTOLOADABLE.iter().map(|e| e.to_string()).collect();
+    offered
+}
+
+/// The secret types, and as loaded the extensions that registered them; kept for later calls.
+fn list_types(conn: &CallConnection, known: &Known) -> Result<Offered, String> {
+    let mut offered = Offered::default();
+    for row in conn.query_rows("SELECT type, extension FROM duckdb_secret_types()")? {
+        let mut cells = row.into_iter().map(Option::unwrap_or_default);
+        let (name, extension) = (cells.next().unwrap_or_default(), cells.next().unwrap_or_default());
+        offered.secret_types.push(name);
+        if !extension.is_empty() && !offered.loaded.contains(&extension) {
+            offered.loaded.push(extension);
+        }
+    }
+    known.keep(&offered);
     Ok(offered)
 }
 
