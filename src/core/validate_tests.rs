@@ -278,3 +278,18 @@ fn azure_endpoint_and_key_rules() {
     let found = errors(&chain);
     assert!(found[0].contains("field 'account_key'") && found[0].contains("provider 'config' only"), "{found:?}");
 }
+
+#[test]
+fn a_lint_keeps_no_values() {
+    std::env::set_var("YS_V_LINT_TOKEN", "tok-lint");
+    let text = "secrets:\n  api:\n    type: http\n    bearer_token: ${YS_V_LINT_TOKEN}\n    scope: https://x/\n";
+    let request = Request { file: "s.yaml".into(), lint: true, ..Request::default() };
+    let outcome = validate(&request, Path::new("/nonexistent/s.yaml"), text, &Environment::everything());
+    assert!(errors(&outcome).is_empty(), "{:?}", outcome.diagnostics);
+    // What a check reports on (name, type, provider, place) stays; the values are gone.
+    let secret = &outcome.secrets[0];
+    assert_eq!((secret.name.as_str(), secret.type_name.as_str()), ("api", "http"));
+    assert!(secret.params.is_empty() && secret.sources.is_empty());
+    // A load of the same file keeps them.
+    assert_eq!(check(text).secrets[0].params.len(), 1);
+}
