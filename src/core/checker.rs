@@ -142,8 +142,6 @@ impl<'a> Checker<'a> {
                     for line in lines {
                         self.warning(node.at, field, format!("would run the command: {line}"));
                     }
-                }
-                if resolved.deferred {
                     return None;
                 }
                 if resolved.value.expose().contains('\0') {

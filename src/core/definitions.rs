@@ -23,7 +23,7 @@ pub fn of(document: &Document) -> HashMap<String, u64> {
         .secrets
         .iter()
         .map(|def| {
-            let name = document::lowercase(&document::effective_name(def)).into_owned();
+            let name = document::stored_name(def).into_owned();
             let mut text = format!("{}:{name}|{shared}|", name.len());
             for (field, _, value) in &def.fields {
                 text.push_str(&format!("{}:{field}=", field.len()));

@@ -388,13 +388,13 @@ pub fn effective_name(def: &SecretDef) -> Cow<'_, str> {
     }
 }
 
-/// The name as DuckDB stores and compares it (case-insensitively): copied only when it has
-/// capitals to lower.
-pub fn lowercase(name: &str) -> Cow<'_, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(name)
+/// The effective name as DuckDB stores and compares it (lower case): copied only when it has
+/// capitals to lower or is DuckDB's default.
+pub fn stored_name(def: &SecretDef) -> Cow<'_, str> {
+    match effective_name(def) {
+        Cow::Borrowed(name) if name.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Owned(name.to_ascii_lowercase()),
+        Cow::Borrowed(name) => Cow::Borrowed(name),
+        Cow::Owned(name) => Cow::Owned(name.to_ascii_lowercase()),
     }
 }
 
@@ -403,10 +403,7 @@ fn check_unique_names(file: &str, secrets: &[SecretDef], problems: &mut Vec<Diag
     let mut first_seen: std::collections::HashMap<Cow<str>, Location> =
         std::collections::HashMap::with_capacity(secrets.len());
     for def in secrets {
-        let name = match effective_name(def) {
-            Cow::Borrowed(name) => lowercase(name),
-            Cow::Owned(name) => Cow::Owned(name.to_ascii_lowercase()),
-        };
+        let name = stored_name(def);
         match first_seen.get(&name) {
             Some(_) if is_full(problems) => omit(problems, file, Severity::Error),
             Some(first) => push_bounded(

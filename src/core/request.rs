@@ -132,7 +132,7 @@ pub struct Declared {
 impl Declared {
     pub fn of(def: &SecretDef) -> Self {
         Declared {
-            name: document::lowercase(&document::effective_name(def)).into_owned(),
+            name: document::stored_name(def).into_owned(),
             type_name: def.field("type").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase(),
             line: def.at.line,
         }
